@@ -1,0 +1,1 @@
+"""Core contracts: errors, the action ledger, results, the family registry, the event engine."""

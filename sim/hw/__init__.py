@@ -1,0 +1,1 @@
+"""Reusable hardware blocks with cycle behaviour and action counts."""

@@ -1,0 +1,1 @@
+"""Accelerator families; each subpackage registers itself with :mod:`sim.core.registry`."""

@@ -1,0 +1,152 @@
+"""Timing, traffic and action counts of a trace on one systolic array (closed forms per GEMM).
+
+Ops run one after another on the array (one array, in trace order; dependencies are therefore
+always met). Each op is lowered to GEMMs (:mod:`sim.workload.lowering`); per GEMM the cycles come
+from :func:`sim.hw.systolic.gemm_cycles`, the SRAM traffic from
+:func:`sim.hw.systolic.sram_traffic`, and the DRAM traffic from :func:`dram_traffic_bits`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sim.core.errors import UnsupportedOpError
+from sim.core.ledger import Ledger
+from sim.core.result import OpRecord, Result
+from sim.hw.systolic import (
+    ACCUMULATOR_BITS,
+    OPERAND_BITS,
+    REG_BITS_PER_MAC,
+    Dataflow,
+    GemmShape,
+    Traffic,
+    gemm_cycles,
+    sram_traffic,
+)
+from sim.spec.base import ArchBase, FreqMHz, StrictModel
+from sim.workload.lowering import LOWERABLE_KINDS, to_gemms
+from sim.workload.trace import Op, Trace
+
+SUPPORTED_KINDS = LOWERABLE_KINDS
+ArraySide = Field(ge=1, le=4096)
+BufferKiB = Field(ge=1, le=2**20)
+REGISTER_BITS_PER_PE = 2 * OPERAND_BITS + ACCUMULATOR_BITS
+
+
+class SramBuffers(StrictModel):
+    """Operand buffers in KiB: A (inputs), B (weights), C (outputs / partial sums)."""
+
+    a_kib: int = BufferKiB
+    b_kib: int = BufferKiB
+    c_kib: int = BufferKiB
+
+
+class SystolicArch(ArchBase):
+    """An R x C int8 systolic array (int32 accumulation) at ``freq_mhz``."""
+
+    family: Literal["systolic"]
+    rows: int = ArraySide
+    """Array rows R (PEs)."""
+    cols: int = ArraySide
+    """Array columns C (PEs)."""
+    dataflow: Literal["OS", "WS", "IS"] = "WS"
+    """Output-, weight- or input-stationary."""
+    freq_mhz: FreqMHz = 1000.0
+    """Clock frequency (MHz)."""
+    sram: SramBuffers = Field(default_factory=lambda: SramBuffers(a_kib=256, b_kib=256, c_kib=256))
+
+
+def dram_traffic_bits(shape: GemmShape, traffic: Traffic, sram: SramBuffers, cols: int,
+                      dataflow: Dataflow) -> tuple[int, int]:
+    """(DRAM read bits, DRAM write bits) of one GEMM.
+
+    Folds are ordered column folds outer, row (K) folds inner, so the partial sums live for one
+    column fold: ``psum_set`` = outputs of one column fold. An operand that fits in its buffer is
+    fetched from DRAM once; one that does not fit is fetched as often as the array reads it.
+    Final outputs are written once when the partial-sum set fits in the C buffer; otherwise every
+    partial-sum write and read-back goes to DRAM.
+    """
+    a_bits = shape.m * shape.k * OPERAND_BITS
+    b_bits = shape.k * shape.n * OPERAND_BITS
+    c_bits = shape.m * shape.n * ACCUMULATOR_BITS
+    a_read = a_bits if a_bits <= sram.a_kib * 8192 else traffic.a_reads * OPERAND_BITS
+    b_read = b_bits if b_bits <= sram.b_kib * 8192 else traffic.b_reads * OPERAND_BITS
+    if psum_set_bits(shape, cols, dataflow) <= sram.c_kib * 8192:
+        return a_read + b_read, c_bits
+    return (a_read + b_read + traffic.c_reads * ACCUMULATOR_BITS,
+            traffic.c_writes * ACCUMULATOR_BITS)
+
+
+def psum_set_bits(shape: GemmShape, cols: int, dataflow: Dataflow) -> int:
+    """Partial sums alive during one column fold (bits): OS none beyond the array's own."""
+    if dataflow == "WS":
+        return shape.m * min(shape.n, cols) * ACCUMULATOR_BITS
+    if dataflow == "IS":
+        return min(shape.m, cols) * shape.n * ACCUMULATOR_BITS
+    return 0
+
+
+class SystolicModel:
+    """Runs traces on a :class:`SystolicArch`."""
+
+    def __init__(self, arch: SystolicArch) -> None:
+        self.arch = arch
+        self.dataflow: Dataflow = arch.dataflow
+
+    def gemm_ledger(self, shape: GemmShape) -> tuple[int, dict[str, float]]:
+        """(cycles, action counts) of one GEMM."""
+        arch = self.arch
+        cycles = gemm_cycles(shape, arch.rows, arch.cols, self.dataflow)
+        traffic = sram_traffic(shape, arch.rows, arch.cols, self.dataflow)
+        dram_read, dram_write = dram_traffic_bits(shape, traffic, arch.sram, arch.cols,
+                                                 self.dataflow)
+        sram_read = ((traffic.a_reads + traffic.b_reads) * OPERAND_BITS
+                     + traffic.c_reads * ACCUMULATOR_BITS)
+        return cycles, {
+            "array.mac_int8.mac": shape.macs,
+            "array.reg.write_bit": shape.macs * REG_BITS_PER_MAC,
+            "sram.read_bit": sram_read,
+            "sram.write_bit": traffic.c_writes * ACCUMULATOR_BITS + dram_read,
+            "dram.read_bit": dram_read,
+            "dram.write_bit": dram_write,
+        }
+
+    def op_record(self, op: Op, start: int) -> OpRecord:
+        """Cycles and actions of one trace op starting at cycle ``start``."""
+        if op.kind not in SUPPORTED_KINDS:
+            raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
+                                     "family 'systolic'", accepted=", ".join(SUPPORTED_KINDS))
+        if op.a_bits > OPERAND_BITS or op.b_bits > OPERAND_BITS:
+            raise UnsupportedOpError(f"op {op.name!r} has {op.a_bits}x{op.b_bits}-bit operands; "
+                                     "the systolic family is int8", accepted="a_bits, b_bits <= 8")
+        cycles, macs, actions = 0, 0, Ledger()
+        for shape, count in to_gemms(op):
+            gemm_cycles_, counts = self.gemm_ledger(shape)
+            cycles += gemm_cycles_ * count
+            macs += shape.macs * count
+            actions.merge(counts, scale=count)
+        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict())
+
+    def run(self, trace: Trace, seed: int) -> Result:
+        """Simulate ``trace`` (ops back to back on the array). ``seed`` is unused: no randomness."""
+        ops: list[OpRecord] = []
+        ledger = Ledger()
+        now = 0
+        for op in trace.ops:
+            record = self.op_record(op, now)
+            ops.append(record)
+            ledger.merge(record.ledger)
+            now = record.end
+        arch = self.arch
+        pes = arch.rows * arch.cols
+        macs = sum(r.macs for r in ops)
+        inventory = {
+            "array.mac_int8": float(pes),
+            "array.reg": float(pes * REGISTER_BITS_PER_PE),
+            "sram": float((arch.sram.a_kib + arch.sram.b_kib + arch.sram.c_kib) * 8192),
+        }
+        return Result.new(name=trace.name, cycles=now, freq_hz=arch.freq_mhz * 1e6, ops=ops,
+                          ledger=ledger, inventory=inventory,
+                          utilisation={"array": macs / (pes * now) if now else 0.0})

@@ -1,0 +1,1 @@
+"""Reports: files of one run (JSON, CSV, PNG) and the printed summary."""

@@ -1,0 +1,48 @@
+"""Files of one run: ``result.json``, ``ops.csv`` and ``summary.png`` in the report folder."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from sim.core.result import Result
+
+OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles", "macs",
+                   "energy_pj")
+
+
+def op_energy_pj(result: Result, ledger: dict[str, float]) -> float:
+    """Energy of one op (pJ), pricing its ledger at the per-action energies of the result."""
+    totals = result.costing.get("energy_pj", {})
+    counts = result.ledger
+    return sum(n * totals[k] / counts[k] for k, n in ledger.items() if counts.get(k))
+
+
+def write_ops_csv(result: Result, path: Path) -> None:
+    """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(OPS_CSV_COLUMNS)
+        for op in result.ops:
+            writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
+                             f"{op_energy_pj(result, op.ledger):.6g}"])
+
+
+def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:
+    """Write the requested formats into ``folder``; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    formats = set(formats)
+    if "json" in formats:
+        files.append(folder / "result.json")
+        files[-1].write_text(result.to_json(), encoding="utf-8")
+    if "csv" in formats:
+        files.append(folder / "ops.csv")
+        write_ops_csv(result, files[-1])
+    if "png" in formats:
+        from sim.report.figures import summary_figure
+
+        files.append(folder / "summary.png")
+        summary_figure(result, files[-1])
+    return files

@@ -1,0 +1,1 @@
+"""YAML specs: loading with line tracking, pydantic schemas, one-line errors with file:line."""

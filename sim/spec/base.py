@@ -1,0 +1,39 @@
+"""Schema building blocks shared by arch, workload, trace and sweep files."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Hardware and tensor sizes: positive and small enough that products stay in int64.
+Dim = Annotated[int, Field(ge=1, le=2**31)]
+Count = Annotated[int, Field(ge=1, le=2**20)]
+Bits = Annotated[int, Field(ge=1, le=64)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+FreqMHz = Annotated[float, Field(gt=0, le=100_000)]
+
+SUPPORTED_NODES_NM = (45, 40, 32, 28, 22)
+
+
+class StrictModel(BaseModel):
+    """Base of every schema: unknown keys, type coercions, NaN and infinity are all errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class TechSelection(StrictModel):
+    """Which technology node and tables cost this design."""
+
+    node_nm: Literal[45, 40, 32, 28, 22] = 28
+    tables: list[str] = Field(default_factory=list)
+    """Extra table files (YAML), relative to the arch file; their rows override the built-in ones."""
+
+
+class ArchBase(StrictModel):
+    """Fields every arch file has; each family's schema extends this."""
+
+    version: Literal[1]
+    family: str
+    name: str = ""
+    tech: TechSelection = Field(default_factory=TechSelection)

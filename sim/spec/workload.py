@@ -1,0 +1,144 @@
+"""Workload files: which arch, which trace, which seed, which reports. Resolution of both."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from sim.core.errors import SimError
+from sim.core.hashing import stable_hash
+from sim.core.registry import Family, get_family
+from sim.spec.base import ArchBase, Seed, StrictModel
+from sim.spec.validate import validate
+from sim.spec.yamlio import Document, FieldPath, dotted, load_yaml
+from sim.workload.generators import get_generator
+from sim.workload.load import tensor_file, trace_from_data, trace_hash
+from sim.workload.trace import Trace
+
+ReportFormat = Literal["json", "csv", "png"]
+
+
+class ReportOptions(StrictModel):
+    """What ``sim run`` writes and where."""
+
+    formats: list[ReportFormat] = Field(default_factory=lambda: ["json", "csv", "png"])
+    dir: str | None = None
+    """Output folder, relative to the working directory; default ``reports/<name>``."""
+
+
+class WorkloadSpec(StrictModel):
+    """A workload file (``version: 1``)."""
+
+    version: Literal[1]
+    name: str = Field(min_length=1, max_length=200)
+    arch: str | dict[str, Any]
+    """Path of an arch file (relative to this file) or an inline arch mapping."""
+    trace: str | dict[str, Any]
+    """Path of a trace file (relative to this file), an inline trace, or ``{generator: ...}``."""
+    seed: Seed = 0
+    report: ReportOptions = Field(default_factory=ReportOptions)
+
+
+@dataclass
+class Source:
+    """A document and the field path at which a piece of a workload was found."""
+
+    doc: Document
+    at: FieldPath
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in this piece are resolved against."""
+        return self.doc.path.parent
+
+
+@dataclass
+class Workload:
+    """A fully resolved and validated workload, ready to run."""
+
+    spec: WorkloadSpec
+    path: Path
+    family: Family
+    arch: ArchBase
+    arch_source: Source
+    trace: Trace
+    trace_source: Source
+    tensors: Path | None
+    arch_hash: str
+    trace_hash: str
+
+    def tech_files(self) -> list[Path]:
+        """User technology tables named by the arch, resolved against the arch file."""
+        return [(self.arch_source.base_dir / p).resolve() for p in self.arch.tech.tables]
+
+
+def _piece(doc: Document, key: str, value: Any) -> tuple[Source, Any]:
+    """Follow a ``key: path`` reference to its own file, or keep an inline mapping."""
+    if isinstance(value, str):
+        path = (doc.path.parent / value).resolve()
+        if not path.is_file():
+            raise SimError(f"file {value!r} not found (looked for {path})", doc.where((key,)))
+        sub = load_yaml(path)
+        return Source(sub, ()), sub.data
+    return Source(doc, (key,)), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Copy of ``data`` with ``{"arch.rows": 32, ...}`` set by dotted path."""
+    out = copy.deepcopy(data)
+    for path, value in overrides.items():
+        node = out
+        *parents, last = path.split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                raise SimError(f"cannot set {path!r}: {part!r} is not a mapping")
+            node = node[part]
+        node[last] = value
+    return out
+
+
+def resolve_arch(source: Source, data: Any) -> tuple[Family, ArchBase]:
+    """Validate an arch mapping with the schema of the family it names."""
+    if not isinstance(data, dict):
+        raise SimError("an arch must be a mapping", source.doc.where(source.at))
+    if "family" not in data:
+        raise SimError("required field is missing", source.doc.where((*source.at, "family")))
+    family = get_family(str(data["family"]), source.doc.where((*source.at, "family")))
+    return family, validate(family.arch_schema, source.doc, source.at, data)
+
+
+def resolve_trace(source: Source, data: Any, seed: int) -> Trace:
+    """Validate an inline trace or run the generator it names."""
+    if isinstance(data, dict) and "generator" in data:
+        params = {k: v for k, v in data.items() if k != "generator"}
+        gen = get_generator(str(data["generator"]), source.doc.where((*source.at, "generator")))
+        return gen.build(validate(gen.schema, source.doc, source.at, params), seed)
+    if not isinstance(data, dict):
+        raise SimError("a trace must be a mapping or a file path", source.doc.where(source.at))
+    return trace_from_data(source.doc, source.at, data)
+
+
+def load_workload(path: str | Path, overrides: dict[str, Any] | None = None) -> Workload:
+    """Load, resolve and validate a workload file and everything it names."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise SimError("a workload file must be a mapping", doc.where(()))
+    spec = validate(WorkloadSpec, doc, (), doc.data)
+    arch_source, arch_data = _piece(doc, "arch", spec.arch)
+    trace_source, trace_data = _piece(doc, "trace", spec.trace)
+    merged = {**doc.data, "arch": arch_data, "trace": trace_data}
+    if overrides:
+        merged = apply_overrides(merged, overrides)
+        spec = validate(WorkloadSpec, doc, (), {**merged, "arch": {}, "trace": {}})
+    family, arch = resolve_arch(arch_source, merged["arch"])
+    trace = resolve_trace(trace_source, merged["trace"], spec.seed)
+    tensors = tensor_file(trace, trace_source.base_dir, trace_source.doc.where(trace_source.at))
+    return Workload(spec, doc.path, family, arch, arch_source, trace, trace_source, tensors,
+                    stable_hash(arch.model_dump(mode="json")), trace_hash(trace, tensors))
+
+
+__all__ = ["Workload", "WorkloadSpec", "apply_overrides", "dotted", "load_workload"]

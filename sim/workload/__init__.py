@@ -1,0 +1,1 @@
+"""Workload traces: the schema, loading, generators and (optional) extractors from real models."""

@@ -1,0 +1,142 @@
+"""The trace schema (``version: 1``): a validated list of operations with provenance and hash.
+
+Ops are discriminated by ``kind``. Every op names its operand bit-widths; tensor data for
+data-dependent models may live beside the trace in a ``.npz`` whose arrays the op names.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from sim.core.hashing import stable_hash
+from sim.spec.base import Bits, Count, Dim, Seed, StrictModel
+
+TRACE_VERSION = 1
+
+
+class OpBase(StrictModel):
+    """Fields every op has."""
+
+    name: str = Field(min_length=1)
+    deps: list[str] = Field(default_factory=list)
+    """Names of ops that must finish before this one starts."""
+    tensors: dict[str, str] = Field(default_factory=dict)
+    """Operand role (e.g. ``a``, ``b``) -> array name in the trace's ``.npz``."""
+
+
+class GemmOp(OpBase):
+    """C[M, N] = A[M, K] @ B[K, N]."""
+
+    kind: Literal["gemm"]
+    m: Dim
+    n: Dim
+    k: Dim
+    a_bits: Bits = 8
+    b_bits: Bits = 8
+    out_bits: Bits = 32
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates."""
+        return self.m * self.n * self.k
+
+
+class GemvOp(OpBase):
+    """y[N] = W[N, K] @ x[K], repeated for ``batch`` independent vectors."""
+
+    kind: Literal["gemv"]
+    n: Dim
+    k: Dim
+    batch: Count = 1
+    a_bits: Bits = 8
+    b_bits: Bits = 8
+    out_bits: Bits = 32
+
+
+class Conv2dOp(OpBase):
+    """2-D convolution, NCHW, with groups (groups == in_ch is depthwise)."""
+
+    kind: Literal["conv2d"]
+    batch: Count = 1
+    in_ch: Dim
+    out_ch: Dim
+    in_h: Dim
+    in_w: Dim
+    kernel_h: Dim
+    kernel_w: Dim
+    stride: Count = 1
+    padding: Annotated[int, Field(ge=0, le=2**16)] = 0
+    groups: Count = 1
+    a_bits: Bits = 8
+    b_bits: Bits = 8
+    out_bits: Bits = 32
+
+
+class AttentionOp(OpBase):
+    """Scaled dot-product attention: per head, S = Q K^T over kv_len keys, then S V."""
+
+    kind: Literal["attention"]
+    batch: Count = 1
+    heads: Count
+    q_len: Dim
+    kv_len: Dim
+    head_dim: Dim
+    a_bits: Bits = 16
+    b_bits: Bits = 16
+    out_bits: Bits = 32
+
+
+class EltwiseOp(OpBase):
+    """Element-wise function over ``elements`` values (softmax, layernorm, gelu, add, ...)."""
+
+    kind: Literal["eltwise"]
+    elements: Dim
+    function: str = Field(min_length=1)
+    a_bits: Bits = 16
+
+
+class ImageFilterOp(OpBase):
+    """A 2-D image filter (e.g. Roberts cross) over a height x width image."""
+
+    kind: Literal["image_filter"]
+    filter: str = Field(min_length=1)
+    height: Dim
+    width: Dim
+    a_bits: Bits = 8
+
+
+Op = Annotated[
+    GemmOp | GemvOp | Conv2dOp | AttentionOp | EltwiseOp | ImageFilterOp,
+    Field(discriminator="kind"),
+]
+OP_KINDS = ("gemm", "gemv", "conv2d", "attention", "eltwise", "image_filter")
+
+
+class TraceProvenance(StrictModel):
+    """Where a trace came from: source model/package and version, method, input, seed."""
+
+    source: str = "hand-written"
+    method: str = ""
+    seed: Seed | None = None
+    details: dict[str, str | int | float] = Field(default_factory=dict)
+
+
+class Trace(StrictModel):
+    """A workload trace."""
+
+    version: Literal[1]
+    name: str = Field(min_length=1)
+    ops: list[Op] = Field(min_length=1)
+    tensors: str | None = None
+    """Path of the ``.npz`` holding operand data, relative to the trace file."""
+    provenance: TraceProvenance = Field(default_factory=TraceProvenance)
+
+    def content_hash(self, tensor_hash: str = "") -> str:
+        """Hash of the ops, provenance and (if given) the tensor file's hash."""
+        return stable_hash({"trace": self.model_dump(mode="json"), "tensors": tensor_hash})
+
+    def kinds(self) -> set[str]:
+        """Op kinds used by this trace."""
+        return {op.kind for op in self.ops}
