@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -16,7 +15,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Cycle-level ML accelerator simulator and design-space explorer.")
 rtl_app = typer.Typer(no_args_is_help=True, help="RTL checks: cocotb benches on Verilator.")
 app.add_typer(rtl_app, name="rtl")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
@@ -73,4 +72,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

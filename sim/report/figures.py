@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from sim.core.result import Result  # noqa: E402
-from sim.report.run_report import op_energy_pj  # noqa: E402
+from sim.core.result import Result
+from sim.report.run_report import op_energy_pj
 
 MAX_BARS = 40
 

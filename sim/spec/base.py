@@ -27,7 +27,7 @@ class TechSelection(StrictModel):
 
     node_nm: Literal[45, 40, 32, 28, 22] = 28
     tables: list[str] = Field(default_factory=list)
-    """Extra table files (YAML), relative to the arch file; their rows override the built-in ones."""
+    """Extra table files (YAML), relative to the arch file; they override built-in rows."""
 
 
 class ArchBase(StrictModel):

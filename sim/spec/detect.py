@@ -11,7 +11,8 @@ from sim.spec.workload import Source, load_workload, resolve_arch
 from sim.spec.yamlio import load_yaml
 from sim.workload.load import trace_from_data
 
-KINDS = "workload (arch + trace), arch (family), trace (ops), sweep (base + vary), tech table (rows)"
+KINDS = ("workload (arch + trace), arch (family), trace (ops), sweep (base + vary), "
+         "tech table (rows)")
 
 
 def validate_any(path: Path) -> str:

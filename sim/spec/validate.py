@@ -35,6 +35,14 @@ def to_sim_error(exc: ValidationError, schema: type[BaseModel], doc: Document,
         return SimError("unknown field", where, accepted=", ".join(accepted) if accepted else None)
     if kind == "missing":
         return SimError("required field is missing", where)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        ctx = err.get("ctx") or {}
+        field = str(ctx.get("discriminator", "kind")).strip("'")
+        tag_where = doc.where((*at, *loc, field))
+        tags = str(ctx.get("expected_tags", "")).replace("'", "")
+        if kind == "union_tag_not_found":
+            return SimError("required field is missing", tag_where, accepted=tags)
+        return SimError(f"unknown {field} {ctx.get('tag')!r}", tag_where, accepted=tags)
     value = err.get("input")
     return SimError(f"{_message(err)}, got {_short(value)}", where, accepted=_accepted(err))
 
@@ -61,19 +69,21 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> FieldPath:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if _has(node, part):
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict | list):
-            if isinstance(node, dict) and isinstance(part, str) and not _is_union_tag(node, part):
-                out.append(part)
-            continue
-        else:
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_union_tag(node, part):
+            out.append(part)  # a missing or unknown key: name it, nothing below it exists
+            break
+        elif not isinstance(node, dict | list):
             break
     return tuple(out)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _is_union_tag(node: dict[str, Any], part: str) -> bool:

@@ -20,12 +20,13 @@ from sim.workload.load import tensor_file, trace_from_data, trace_hash
 from sim.workload.trace import Trace
 
 ReportFormat = Literal["json", "csv", "png"]
+ALL_FORMATS: tuple[ReportFormat, ...] = ("json", "csv", "png")
 
 
 class ReportOptions(StrictModel):
     """What ``sim run`` writes and where."""
 
-    formats: list[ReportFormat] = Field(default_factory=lambda: ["json", "csv", "png"])
+    formats: list[ReportFormat] = Field(default_factory=lambda: list(ALL_FORMATS))
     dir: str | None = None
     """Output folder, relative to the working directory; default ``reports/<name>``."""
 
@@ -108,7 +109,9 @@ def resolve_arch(source: Source, data: Any) -> tuple[Family, ArchBase]:
     if "family" not in data:
         raise SimError("required field is missing", source.doc.where((*source.at, "family")))
     family = get_family(str(data["family"]), source.doc.where((*source.at, "family")))
-    return family, validate(family.arch_schema, source.doc, source.at, data)
+    arch = validate(family.arch_schema, source.doc, source.at, data)
+    assert isinstance(arch, ArchBase), f"family {family.name} schema must extend ArchBase"
+    return family, arch
 
 
 def resolve_trace(source: Source, data: Any, seed: int) -> Trace:

@@ -60,18 +60,19 @@ class _Builder:
             return self._mapping(node, at)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        return self.constructor.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, at: FieldPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.constructor.construct_object(key_node)  # type: ignore[no-untyped-call]
+            key = self.constructor.construct_object(key_node)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str | int | float | bool):
                 raise SimError("mapping keys must be plain scalars", Location(self.path, line))
             key = str(key)
             if key in out:
-                raise SimError(f"duplicate key {key!r}", Location(self.path, line, dotted((*at, key))))
+                where = Location(self.path, line, dotted((*at, key)))
+                raise SimError(f"duplicate key {key!r}", where)
             self.lines[(*at, key)] = line
             out[key] = self.build(value_node, (*at, key))
         return out

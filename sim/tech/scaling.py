@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +37,7 @@ def _relative(node_nm: int, metric: Literal["area", "energy"]) -> tuple[float, s
     for anchor in anchors:
         if anchor.node_nm == node_nm:
             return getattr(anchor, metric), "published"
-    for hi, lo in zip(anchors, anchors[1:], strict=False):
+    for hi, lo in itertools.pairwise(anchors):
         if lo.node_nm < node_nm < hi.node_nm:
             f_hi, f_lo = getattr(hi, metric), getattr(lo, metric)
             t = math.log(node_nm / hi.node_nm) / math.log(lo.node_nm / hi.node_nm)

@@ -118,8 +118,8 @@ class SystolicModel:
         if op.kind not in SUPPORTED_KINDS:
             raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
                                      "family 'systolic'", accepted=", ".join(SUPPORTED_KINDS))
-        if op.a_bits > OPERAND_BITS or op.b_bits > OPERAND_BITS:
-            raise UnsupportedOpError(f"op {op.name!r} has {op.a_bits}x{op.b_bits}-bit operands; "
+        if op.a_bits > OPERAND_BITS or getattr(op, "b_bits", 0) > OPERAND_BITS:
+            raise UnsupportedOpError(f"op {op.name!r} has operands wider than 8 bits; "
                                      "the systolic family is int8", accepted="a_bits, b_bits <= 8")
         cycles, macs, actions = 0, 0, Ledger()
         for shape, count in to_gemms(op):
