@@ -1,0 +1,38 @@
+// Systolic GEMM fold engine: DATAFLOW selects the weight-stationary ("WS") or output-stationary
+// ("OS") array. Both share one port list; see systolic_ws.sv / systolic_os.sv for the buffers and
+// the cycle contract (one fold = 2*ROWS + COLS + t_len - 2 edges from start sampled to done high).
+module systolic #(
+    parameter string DATAFLOW = "WS",
+    parameter int ROWS = 4,
+    parameter int COLS = 4,
+    parameter int T_MAX = 64,
+    parameter int AW = $clog2(T_MAX)
+) (
+    input  logic                 clk,
+    input  logic                 rst,
+    input  logic                 start,
+    input  logic [15:0]          t_len,
+    output logic                 done,
+    output logic                 busy,
+    input  logic                 a_we,
+    input  logic [AW-1:0]        a_addr,
+    input  logic [ROWS*8-1:0]    a_data,
+    input  logic                 b_we,
+    input  logic [AW-1:0]        b_addr,
+    input  logic [COLS*8-1:0]    b_data,
+    input  logic                 p_we,
+    input  logic [AW-1:0]        p_addr,
+    input  logic [COLS*32-1:0]   p_data,
+    input  logic [AW-1:0]        c_rd_addr,
+    output logic [COLS*32-1:0]   c_rd_data
+);
+  generate
+    if (DATAFLOW == "WS") begin : g_ws
+      systolic_ws #(.ROWS(ROWS), .COLS(COLS), .T_MAX(T_MAX), .AW(AW)) u_array (.*);
+    end else if (DATAFLOW == "OS") begin : g_os
+      systolic_os #(.ROWS(ROWS), .COLS(COLS), .T_MAX(T_MAX), .AW(AW)) u_array (.*);
+    end else begin : g_bad
+      $error("systolic: DATAFLOW must be \"WS\" or \"OS\"");
+    end
+  endgenerate
+endmodule
