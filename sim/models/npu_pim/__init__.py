@@ -1,0 +1,10 @@
+"""The ``npu_pim`` family: NPU (systolic GEMM, vector unit, SRAM, DMA) + HBM with PIM banks for
+attention GEMVs; four systems (GPU roofline, NPU-only, naive NPU+PIM, NeuPIMs-style)."""
+
+from sim.core.registry import Family, register
+from sim.models.npu_pim.arch import NpuPimArch
+from sim.models.npu_pim.model import SUPPORTED_KINDS, NpuPimModel
+
+FAMILY = register(Family("npu_pim", NpuPimArch, NpuPimModel, frozenset(SUPPORTED_KINDS)))
+
+__all__ = ["FAMILY", "NpuPimArch", "NpuPimModel"]

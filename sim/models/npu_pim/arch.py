@@ -1,0 +1,120 @@
+"""Arch schema of the ``npu_pim`` family (strict; every size bounded; units in the docstrings)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.core.errors import SimError
+from sim.hw.dram.config import HbmConfig, make_config
+from sim.spec.base import ArchBase, Count, FreqMHz, StrictModel
+
+System = Literal["gpu", "npu", "naive_pim", "neupims"]
+
+
+class VectorUnit(StrictModel):
+    """Vector unit: ``cores`` x ``lanes`` 32-bit lanes, every op (add/mul/exp/GELU) 1 cycle."""
+
+    cores: Count = 8
+    lanes: Count = 128
+
+
+class NpuSpec(StrictModel):
+    """NPU: ``arrays`` systolic arrays of ``array`` = [rows, cols] PEs, vector unit, SRAM."""
+
+    arrays: Count = 8
+    """Number of systolic arrays; a GEMM's output columns are split evenly over them."""
+    array: tuple[Count, Count] = (128, 128)
+    """Rows x columns of PEs per array."""
+    dataflow: Literal["WS", "OS", "IS"] = "WS"
+    timing: Literal["fold", "onnxim"] = "fold"
+    """Array timing: the foundation's fold model, or ONNXim's pipelined tile model (WS)."""
+    freq_mhz: FreqMHz = 1000.0
+    """NPU clock (MHz); the result's main clock."""
+    vector: VectorUnit = Field(default_factory=VectorUnit)
+    sram_kib: Count = 131072
+    """On-chip scratchpad + accumulator SRAM (KiB)."""
+
+
+class HbmSpec(StrictModel):
+    """HBM device: a timing/organisation preset plus overrides (see sim.hw.dram.config)."""
+
+    preset: str = "HBM2_8Gb_x128"
+    org: dict[str, int | float | str] = Field(default_factory=dict)
+    """Overrides of organisation fields: channels, ranks, bankgroups, banks_per_group, rows,
+    columns, bus_bits, burst_length, address_mapping, freq_mhz."""
+    timing: dict[str, int] = Field(default_factory=dict)
+    """Overrides of timing fields in cycles (CL, tRCDRD, tFAW, ...)."""
+
+
+class PimSpec(StrictModel):
+    """PIM banks: MAC ``lanes`` per bank, ``row_buffers`` (1 blocked, 2 dual), command fusion."""
+
+    lanes: Count = 16
+    row_buffers: Literal[1, 2] = 2
+    fused_comps_readres: bool = True
+    channel_mapping: Literal["rr", "clb"] = "clb"
+    """KV-cache channel placement: round-robin or greedy channel load balancing."""
+
+
+class MemorySpec(StrictModel):
+    """HBM plus its PIM capability."""
+
+    hbm: HbmSpec = Field(default_factory=HbmSpec)
+    pim: PimSpec = Field(default_factory=PimSpec)
+
+
+class GpuSpec(StrictModel):
+    """Analytic roofline GPU (used only by ``system: gpu``)."""
+
+    peak_tflops: float = Field(default=312.0, gt=0, le=1e5)
+    """Dense FP16 peak (TFLOP/s)."""
+    bandwidth_gbs: float = Field(default=1555.0, gt=0, le=1e6)
+    """Memory bandwidth (GB/s)."""
+    compute_eff: float = Field(default=0.8, gt=0, le=1)
+    memory_eff: float = Field(default=0.85, gt=0, le=1)
+    launch_us: float = Field(default=0.0, ge=0, le=1e4)
+    """Fixed overhead per kernel (us)."""
+
+
+class NpuPimArch(ArchBase):
+    """NPU + HBM-PIM system for batched LLM decoding; ``system`` picks one of four designs."""
+
+    family: Literal["npu_pim"]
+    system: System = "neupims"
+    """gpu: analytic roofline; npu: everything on the NPU; naive_pim: attention on PIM, no
+    overlap; neupims: dual row buffers + sub-batch interleaving."""
+    sub_batches: Count = 2
+    """Sub-batches interleaved by the neupims system (1 disables interleaving)."""
+    sub_batch_min_batch: Count = 256
+    """Interleave only when the batch is at least this large (as the public NeuPIMs code)."""
+    npu: NpuSpec = Field(default_factory=NpuSpec)
+    memory: MemorySpec = Field(default_factory=MemorySpec)
+    gpu: GpuSpec = Field(default_factory=GpuSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists_to_tuples(cls, data: Any) -> Any:
+        """YAML gives ``array: [128, 128]`` as a list; strict mode wants a tuple."""
+        if isinstance(data, dict) and isinstance(data.get("npu"), dict):
+            npu = data["npu"]
+            if isinstance(npu.get("array"), list):
+                data = {**data, "npu": {**npu, "array": tuple(npu["array"])}}
+        return data
+
+    def hbm_config(self) -> HbmConfig:
+        """The HBM organisation + timing (SimError on bad overrides)."""
+        cfg = self.memory.hbm
+        return make_config(cfg.preset, dict(cfg.org), dict(cfg.timing))
+
+    def check(self) -> None:
+        """Cross-field checks that the schema cannot express; SimError if violated."""
+        cfg = self.hbm_config()
+        if self.system == "naive_pim" and self.memory.pim.row_buffers != 1:
+            raise SimError("system naive_pim models blocked mode: memory.pim.row_buffers must be 1")
+        if self.npu.timing == "onnxim" and self.npu.dataflow != "WS":
+            raise SimError("npu.timing onnxim models a weight-stationary array: "
+                           "dataflow must be WS")
+        if self.memory.pim.lanes * 2 > cfg.org.row_bytes:
+            raise SimError("memory.pim.lanes x 2 bytes exceeds one DRAM row")

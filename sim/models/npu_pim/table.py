@@ -1,0 +1,92 @@
+"""Throughput of the four systems over models x batches, and the averaged speed-up ratios.
+
+Published NeuPIMs ratios (reference section 1) are shown beside ours as targets; they are never
+used as outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.result import Result
+from sim.models.npu_pim.arch import NpuPimArch
+from sim.models.npu_pim.model import NpuPimModel
+from sim.models.npu_pim.workload import llm_decode
+
+SYSTEMS = ("gpu", "npu", "naive_pim", "neupims")
+PUBLISHED = {"gpu": 3.0, "npu": 2.4, "naive_pim": 1.6}
+
+
+@dataclass
+class Row:
+    """Tokens/s of each system for one (model, batch)."""
+
+    model: str
+    batch: int
+    tokens_per_s: dict[str, float]
+
+
+def system_arch(system: str, base: dict[str, object], timing: str) -> NpuPimArch:
+    """The arch of ``system`` from a common base mapping (row buffers / mapping per system)."""
+    data = {**base, "system": system}
+    npu = {**dict(base.get("npu", {})), "timing": timing}  # type: ignore[call-overload]
+    pim = {"row_buffers": 1 if system == "naive_pim" else 2,
+           "fused_comps_readres": system == "neupims",
+           "channel_mapping": "clb" if system == "neupims" else "rr"}
+    data["npu"] = npu
+    data["memory"] = {"pim": pim}
+    return NpuPimArch.model_validate(data)
+
+
+def throughput_table(models: tuple[str, ...], batches: tuple[int, ...], timing: str = "onnxim",
+                     requests: str = "sharegpt", seed: int = 0,
+                     layers: int | None = None) -> list[Row]:
+    """Run every system on the same llm_decode trace per (model, batch)."""
+    base: dict[str, object] = {"version": 1, "family": "npu_pim"}
+    rows = []
+    for model in models:
+        for batch in batches:
+            trace = llm_decode(model, batch, requests=requests, seed=seed, layers=layers)
+            tps = {s: NpuPimModel(system_arch(s, base, timing)).run(trace, seed)
+                   .metrics["tokens_per_s"] for s in SYSTEMS}
+            rows.append(Row(model, batch, tps))
+    return rows
+
+
+def mean_ratios(rows: list[Row]) -> dict[str, float]:
+    """Arithmetic mean over rows of NeuPIMs tokens/s divided by each baseline's."""
+    return {s: float(np.mean([r.tokens_per_s["neupims"] / r.tokens_per_s[s] for r in rows]))
+            for s in PUBLISHED}
+
+
+def format_table(rows: list[Row]) -> str:
+    """Markdown table of tokens/s and the averaged ratios beside the published ones."""
+    head = "| model | batch | " + " | ".join(SYSTEMS) + " | vs gpu | vs npu | vs naive |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        t = r.tokens_per_s
+        ratios = " | ".join(f"{t['neupims'] / t[s]:.2f}" for s in PUBLISHED)
+        lines.append(f"| {r.model} | {r.batch} | " + " | ".join(f"{t[s]:.0f}" for s in SYSTEMS)
+                     + f" | {ratios} |")
+    mean = mean_ratios(rows)
+    lines.append("")
+    lines.append("| NeuPIMs-style vs | ours (mean) | published | ours / published |")
+    lines.append("|---|---|---|---|")
+    for s, pub in PUBLISHED.items():
+        lines.append(f"| {s} | {mean[s]:.2f}x | {pub:.1f}x | {mean[s] / pub:.2f} |")
+    return "\n".join(lines)
+
+
+def energy_per_token(result: Result, node_nm: int = 28) -> dict[str, float]:
+    """Energy per generated token (J) by component: the trace's ledger x the tech tables,
+    scaled to the whole model (TP devices, all layers) and divided by the batch."""
+    from sim.tech.costing import cost
+    from sim.tech.table import load_tables
+
+    costing = cost(result, load_tables(node_nm))
+    scale = result.metrics["energy_scale_per_token"] * 1e-12
+    out = {k: v * scale for k, v in sorted(costing.energy_by_component().items())}
+    out["total"] = sum(out.values())
+    return out

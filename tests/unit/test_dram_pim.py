@@ -1,0 +1,86 @@
+"""PIM tiles on the event-driven channel (dual and blocked row buffers), hand-derived, and the
+family's closed-form tile timing cross-checked against it; DRAM trace CSV reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.core.errors import SimError
+from sim.hw.dram import encode, make_config, replay
+from sim.hw.dram.pim_channel import PimTile, dual_mode_stream_loss, replay_with_pim
+from sim.hw.dram.trace import read_trace_csv
+from sim.models.npu_pim.pim import PimParams, head_cycles, tile_cycles
+
+CFG = make_config()
+ORG = CFG.org
+GACTS = [14, 15, 44, 45, 74, 75, 104, 105]
+
+
+def test_tile_alone() -> None:
+    # PIM_PRE 0; G_ACTs 14/15, +tFAW ... (see test_npu_pim); COMPS_READRES from 105 + 14 = 119,
+    # every 2*8 + 2 = 18 cycles; the tile ends at 173 + 18 = 191.
+    r = replay_with_pim(CFG, [], [], [], [PimTile(0, 4, 18)], 2, log=True)
+    cmds = [(c.cycle, c.kind) for c in r.commands]
+    assert cmds == ([(0, "PIM_PRE")] + [(c, "G_ACT") for c in GACTS]
+                    + [(c, "COMPS_READRES") for c in (119, 137, 155, 173)])
+    assert (r.tile_start, r.tile_end) == ([0], [191])
+
+
+def test_dual_mode_read_proceeds_during_tile() -> None:
+    # Read to bank 0 arrives at 1: its ACT takes the row bus at 1 (the FAW window is empty);
+    # the first G_ACT (same bank group) needs only tRRD_L = 7 <= 14, so the tile is unchanged.
+    # RD at 1 + 14 = 15, done 15 + 16 = 31: latency 30 (as with no PIM).
+    r = replay_with_pim(CFG, [1], [encode(ORG, row=3)], [False], [PimTile(0, 4, 18)], 2,
+                        log=True)
+    assert (1, "ACT") in [(c.cycle, c.kind) for c in r.commands]
+    assert r.latency.tolist() == [30] and r.tile_end == [191]
+
+
+def test_blocked_mode_read_waits_for_tile() -> None:
+    # Single row buffer: the read (arrived after the tile) waits for the tile end 191, then
+    # the PIM row must close (tRP 14): ACT 205, RD 219, done 235 -> latency 234.
+    r = replay_with_pim(CFG, [1], [encode(ORG, row=3)], [False], [PimTile(0, 4, 18)], 1,
+                        log=True)
+    assert r.latency.tolist() == [234] and r.tile_end == [191]
+
+
+def test_blocked_mode_tile_waits_for_older_reads_and_closes_rows() -> None:
+    # Read arrives at 0, tile at 1: ACT 0, RD 14. The tile's precharge closes the open row:
+    # PRE-all at max(ACT + tRAS 34, RD + tRTP_L 20) = 34; G_ACTs start 34 + 14 = 48.
+    r = replay_with_pim(CFG, [0], [encode(ORG, row=3)], [False], [PimTile(1, 4, 18)], 1,
+                        log=True)
+    assert r.latency.tolist() == [30]
+    assert r.tile_start == [34] and r.tile_end == [34 + 191]
+
+
+@pytest.mark.parametrize(("lanes", "comps", "heads"), [(16, 8, 4), (16, 2, 1), (32, 4, 2),
+                                                      (8, 16, 1)])
+def test_closed_form_tile_matches_event_model(lanes: int, comps: int, heads: int) -> None:
+    pim = PimParams(lanes=lanes)
+    hc = int(head_cycles(CFG, pim, comps))
+    r = replay_with_pim(CFG, [], [], [], [PimTile(0, heads, hc)] * 3, 2)
+    ends = np.diff([0, *r.tile_end])
+    assert ends.tolist() == [tile_cycles(CFG, pim, comps, heads)] * 3
+
+
+def test_dual_mode_interference_is_partial() -> None:
+    # G_ACTs fill the tFAW windows for ~105 of every 191 cycles: a normal stream slows down
+    # but is not stopped (blocked mode would stop it completely).
+    loss = dual_mode_stream_loss(CFG, 4, 18)
+    assert 0.1 < loss < 0.9
+
+
+def test_trace_csv(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("cycle,address,write\n0,0x0,R\n0,64,0\n5,0x100000,W\n")
+    cycles, addrs, writes = read_trace_csv(path)
+    assert cycles.tolist() == [0, 0, 5] and writes.tolist() == [False, False, True]
+    stats = replay(CFG, cycles, addrs, writes)
+    assert stats.latency[0] == 30 and stats.latency[1] == 32
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cycle,address,write\n0,zz,R\n")
+    with pytest.raises(SimError, match="bad DRAM trace row"):
+        read_trace_csv(bad)
