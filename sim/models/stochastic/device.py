@@ -1,0 +1,169 @@
+"""Volatile memristor switching models for stochastic number encoders (SNEs).
+
+Each pulse draws a fresh latent value per device (volatile threshold switching: the device
+resets itself after every pulse, so pulses are independent). A comparator with reference
+``level`` outputs 1 when the latent value is at or below the level, so
+``P(bit = 1) = cdf(level)``. Two model forms (modelling choices, not fitted values):
+
+* ``threshold``: per-pulse switching voltage V_th ~ N(mu_v, sigma_v) (cycle-to-cycle spread);
+  a pulse of amplitude V (volts) switches the device iff V >= V_th, so
+  P(V) = Phi((V - mu_v) / sigma_v), independent of the pulse width. Levels are volts.
+* ``exponential``: switching time t_sw ~ Exp(tau(V)), tau(V) = tau0 exp(-V / v0) (Gaba et al.,
+  Nanoscale 2013); a pulse of width w (seconds) switches it with P(V, w) = 1 - exp(-w / tau(V)).
+  At the fixed drive amplitude, levels are time windows (seconds).
+
+Because every bit is ``[latent <= level]`` and ``cdf`` is monotone, drawing a uniform
+U = cdf(latent) per pulse and comparing ``U < cdf(level)`` is exact in distribution; the
+stream generators in :mod:`sim.models.stochastic.sng` do that with 16-bit uniforms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtr, ndtri
+
+from sim.core.errors import SimError
+
+FloatArray = npt.NDArray[np.float64]
+# Probabilities the DAC range spans: references are clipped to [P_MIN, P_MAX] before quantising.
+P_MIN = 1e-3
+P_MAX = 1.0 - 1e-3
+
+
+class DeviceModel(Protocol):
+    """What a switching model provides (levels in the model's own unit: V or s)."""
+
+    def p_switch(self, amplitude_v: FloatArray | float, width_s: FloatArray | float
+                 ) -> FloatArray:
+        """Switching probability of one pulse of ``amplitude_v`` volts and ``width_s`` seconds."""
+        ...
+
+    def cdf(self, level: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """P(latent <= level) for a device whose latent is shifted by ``shift`` (d2d spread)."""
+        ...
+
+    def level_for(self, p: FloatArray) -> FloatArray:
+        """Comparator reference giving probability ``p`` on a nominal device (inverse cdf)."""
+        ...
+
+    def drive_p(self) -> float:
+        """Switching probability of the drive pulse itself (switch events per pulse)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ThresholdDevice:
+    """Gaussian threshold model: V_th ~ N(mu_v, sigma_v) per pulse; pulse amplitude in volts."""
+
+    mu_v: float = 1.0
+    sigma_v: float = 0.15
+    pulse_v: float = 1.5
+    pulse_s: float = 1e-6
+
+    def __post_init__(self) -> None:
+        if self.sigma_v <= 0:
+            raise SimError(f"threshold model needs sigma_v > 0 V, got {self.sigma_v}")
+
+    def p_switch(self, amplitude_v: FloatArray | float, width_s: FloatArray | float
+                 ) -> FloatArray:
+        """Phi((V - mu_v) / sigma_v); the width only has to exceed the switching delay."""
+        amp = np.asarray(amplitude_v, dtype=np.float64)
+        width = np.asarray(width_s, dtype=np.float64)
+        return np.asarray(ndtr((amp - self.mu_v) / self.sigma_v) * (width > 0))
+
+    def cdf(self, level: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """P(V_th <= level) with V_th ~ N(mu_v + shift, sigma_v); level and shift in volts."""
+        return np.asarray(ndtr((np.asarray(level) - self.mu_v - shift) / self.sigma_v))
+
+    def level_for(self, p: FloatArray) -> FloatArray:
+        """Reference voltage (V) at which a nominal device gives probability p."""
+        return np.asarray(self.mu_v + self.sigma_v * ndtri(np.asarray(p, dtype=np.float64)))
+
+    def drive_p(self) -> float:
+        """P(switch) of the drive pulse (pulse_v volts, pulse_s seconds)."""
+        return float(self.p_switch(self.pulse_v, self.pulse_s))
+
+
+@dataclass(frozen=True)
+class ExponentialDevice:
+    """Kinetic model: t_sw ~ Exp(tau(V)), tau(V) = tau0_s exp(-V / v0_v); levels in seconds."""
+
+    tau0_s: float = 1e-3
+    v0_v: float = 0.25
+    pulse_v: float = 1.5
+    pulse_s: float = 1e-5
+
+    def __post_init__(self) -> None:
+        if self.tau0_s <= 0 or self.v0_v <= 0:
+            raise SimError(f"exponential model needs tau0_s > 0 and v0_v > 0, got "
+                           f"{self.tau0_s}, {self.v0_v}")
+
+    def tau(self, amplitude_v: FloatArray | float) -> FloatArray:
+        """Mean switching time (s) at amplitude V (volts)."""
+        return np.asarray(self.tau0_s * np.exp(-np.asarray(amplitude_v) / self.v0_v))
+
+    def p_switch(self, amplitude_v: FloatArray | float, width_s: FloatArray | float
+                 ) -> FloatArray:
+        """1 - exp(-w / tau(V)) for width w (s) and amplitude V (volts)."""
+        width = np.clip(np.asarray(width_s, dtype=np.float64), 0.0, None)
+        return np.asarray(-np.expm1(-width / self.tau(amplitude_v)))
+
+    def cdf(self, level: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """P(t_sw <= level) at the drive amplitude, tau scaled by exp(shift) (shift on ln tau)."""
+        tau = self.tau(self.pulse_v) * np.exp(shift)
+        return np.asarray(-np.expm1(-np.clip(np.asarray(level), 0.0, None) / tau))
+
+    def level_for(self, p: FloatArray) -> FloatArray:
+        """Sampling window (s) at which a nominal device gives probability p."""
+        return np.asarray(-self.tau(self.pulse_v) * np.log1p(-np.asarray(p, dtype=np.float64)))
+
+    def drive_p(self) -> float:
+        """P(switch) of the drive pulse (pulse_v volts, pulse_s seconds)."""
+        return float(self.p_switch(self.pulse_v, self.pulse_s))
+
+
+@dataclass(frozen=True)
+class Readout:
+    """Comparator read-out non-idealities: reference DAC bits, offsets and device spread.
+
+    ``sigma_cmp`` (comparator offset) and ``sigma_d2d`` (device-to-device shift of the latent;
+    volts for the threshold model, natural log of tau for the exponential one) are drawn once
+    per hardware unit, i.e. they are static mismatch, not per-pulse noise.
+    """
+
+    dac_bits: int = 0
+    sigma_cmp: float = 0.0
+    sigma_d2d: float = 0.0
+
+
+def quantise_levels(device: DeviceModel, p: FloatArray, dac_bits: int) -> FloatArray:
+    """References (model units) for target probabilities ``p``; 0 and 1 stay exact.
+
+    With ``dac_bits > 0`` the reference is rounded to a uniform grid of 2**dac_bits levels over
+    the range giving P_MIN..P_MAX on a nominal device.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    inner = np.clip(p, P_MIN, P_MAX)
+    level = device.level_for(inner)
+    if dac_bits > 0:
+        lo, hi = device.level_for(np.array([P_MIN, P_MAX]))
+        steps = float(2**dac_bits - 1)
+        level = lo + np.rint((level - lo) / (hi - lo) * steps) * (hi - lo) / steps
+    return np.asarray(level, dtype=np.float64)
+
+
+def effective_p(device: DeviceModel, p: FloatArray, readout: Readout,
+                cmp_offset: FloatArray | float = 0.0,
+                d2d_shift: FloatArray | float = 0.0) -> FloatArray:
+    """Probability a comparator actually produces for target ``p`` after the read-out effects.
+
+    Targets exactly 0 or 1 stay 0 or 1 (the comparator is disabled or forced on).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    level = quantise_levels(device, p, readout.dac_bits) + cmp_offset
+    out = device.cdf(level, d2d_shift)
+    return np.asarray(np.where(p <= 0.0, 0.0, np.where(p >= 1.0, 1.0, out)))

@@ -1,0 +1,209 @@
+"""Report figures (PNG, matplotlib Agg) and comparison tables of the stochastic family.
+
+``make_figures(out_dir)`` writes:
+  * ``edge_maps.png``: clean / 10 / 30 / 50 % noise; binary (pixel bit flips), stochastic with
+    independent stream flips, stochastic with common-mode flips at the shared SNEs;
+  * ``quality_vs_noise.png``: PSNR, SSIM and F1 vs flip rate for the same operators;
+  * ``error_vs_length.png``: RMS value error vs stream length (random, memristor, Sobol SNGs)
+    against the Bernoulli law sqrt(p(1-p)/N);
+  * ``cost.png``: GE and energy per pixel, stochastic vs binary, per basis of comparison.
+``comparison_tables()`` returns the same numbers as rows, with Yosys counts and the paper's
+published claims beside them as targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.models.stochastic.analysis import (
+    cost_rows,
+    error_vs_length,
+    loglog_slope,
+    noise_rows,
+    scc_rows,
+    sweep_rows,
+)
+from sim.models.stochastic.metrics import match_contrast
+from sim.models.stochastic.model import load_sample
+from sim.models.stochastic.roberts import (
+    U8,
+    ScConfig,
+    flip_pixel_bits,
+    make_rng,
+    roberts_binary,
+    roberts_sc,
+)
+
+G_MAX = 510.0
+PUBLISHED = {
+    "cost_saving_pct": 95.0,
+    "cost_source": "Song et al., Nat. Commun. 2025 (doi 10.1038/s41467-025-59872-2): "
+                   "'~95% less computational cost' (basis not stated)",
+    "noise_claim": "tolerates 50% bit-flip errors (same paper)",
+}
+MAP_RATES = (0.0, 0.1, 0.3, 0.5)
+CURVE_RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+def operator_configs(n_bits: int = 256, sng: str = "memristor") -> dict[str, ScConfig]:
+    """The stochastic variants compared in the figures."""
+    base = ScConfig(n_bits=n_bits, sng=sng)  # type: ignore[arg-type]
+    return {
+        f"SC N={n_bits}, independent flips": replace(base, noise_sites=("inputs", "output")),
+        f"SC N={4 * n_bits}, independent flips": replace(base, n_bits=4 * n_bits,
+                                                         noise_sites=("inputs", "output")),
+        f"SC N={n_bits}, output flips only": replace(base, noise_sites=("output",)),
+        f"SC N={n_bits}, common-mode SNE flips": replace(base, noise_sites=("sne",)),
+    }
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def edge_maps(img: U8, n_bits: int = 256, seed: int = 0) -> dict[str, list[np.ndarray]]:
+    """Edge maps per operator and flip rate, each contrast-matched to the clean map (the same
+    affine rule as the PSNR/SSIM metrics) for display."""
+    ref = roberts_binary(img) / G_MAX
+    cfgs = operator_configs(n_bits)
+    shown = {k: v for k, v in cfgs.items() if f"N={4 * n_bits}" not in k and "only" not in k}
+    maps: dict[str, list[np.ndarray]] = {"binary": []}
+    maps.update({k: [] for k in shown})
+    for rate in MAP_RATES:
+        rng = make_rng(seed)
+        noisy = roberts_binary(flip_pixel_bits(img, rate, rng)) / G_MAX
+        maps["binary"].append(match_contrast(ref, noisy))
+        for label, cfg in shown.items():
+            run = roberts_sc(img, replace(cfg, noise_rate=rate), rng)
+            maps[label].append(match_contrast(ref, run.g_hat / G_MAX))
+    return maps
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    _plt().close(fig)
+    return path
+
+
+def plot_edge_maps(img: U8, path: Path, n_bits: int, seed: int) -> Path:
+    """Grid of edge maps: rows = flip rates, columns = operators."""
+    maps = edge_maps(img, n_bits, seed)
+    vmax = float(np.quantile(roberts_binary(img) / G_MAX, 0.99))
+    fig, axes = _plt().subplots(len(MAP_RATES), len(maps),
+                                figsize=(4 * len(maps), 4 * len(MAP_RATES)))
+    for col, (label, series) in enumerate(maps.items()):
+        for row, rate in enumerate(MAP_RATES):
+            ax = axes[row, col]
+            ax.imshow(np.clip(series[row], 0, None), cmap="gray", vmin=0, vmax=vmax)
+            ax.set_title(f"{label}\nflip rate {rate:.0%}", fontsize=9)
+            ax.axis("off")
+    return _save(fig, path)
+
+
+def plot_quality(img: U8, path: Path, n_bits: int, seed: int, image: str) -> Path:
+    """PSNR, SSIM and F1 vs flip rate for the binary baseline and the stochastic variants."""
+    rows = noise_rows(img, CURVE_RATES, operator_configs(n_bits), seed)
+    fig, axes = _plt().subplots(1, 3, figsize=(15, 4))
+    for ax, metric in zip(axes, ("psnr", "ssim", "f1"), strict=True):
+        for label in dict.fromkeys(str(r["operator"]) for r in rows):
+            sel = [r for r in rows if r["operator"] == label]
+            ax.plot([r["rate"] for r in sel], [r[metric] for r in sel], "o-", label=label)
+        ax.set_xlabel("bit-flip rate")
+        ax.set_ylabel(metric.upper() + (" (dB)" if metric == "psnr" else ""))
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"Roberts cross on skimage '{image}': quality vs the clean binary map")
+    return _save(fig, path)
+
+
+def plot_error_vs_length(path: Path) -> Path:
+    """Log-log RMS value error vs N for random, memristor and Sobol SNGs, with the 1/sqrt law."""
+    err = error_vs_length()
+    fig, ax = _plt().subplots(figsize=(6, 4))
+    for sng in ("random", "memristor", "sobol"):
+        sel = [r for r in err if r["sng"] == sng]
+        ax.loglog([r["n_bits"] for r in sel], [r["rms_error"] for r in sel], "o-",
+                  label=f"{sng} (slope {loglog_slope(err, sng):.2f})")
+    sel = [r for r in err if r["sng"] == "random"]
+    ax.loglog([r["n_bits"] for r in sel], [r["theory"] for r in sel], "k--",
+              label="sqrt(p(1-p)/N)")
+    ax.set_xlabel("stream length N (bits)")
+    ax.set_ylabel("RMS value error")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, path)
+
+
+def plot_cost(path: Path, n_bits: int) -> Path:
+    """GE and energy per pixel, stochastic vs binary, for each basis of comparison."""
+    cost = cost_rows(n_bits)
+    fig, axes = _plt().subplots(1, 2, figsize=(13, 4))
+    labels = [str(r["basis"]).split(" (")[0] for r in cost]
+    x = np.arange(len(cost))
+    for ax, key, unit in ((axes[0], "ge", "GE (NAND2 equivalents)"),
+                          (axes[1], "energy_pj_per_pixel", "energy per pixel (pJ)")):
+        ax.bar(x - 0.2, [float(r["sc_" + key]) for r in cost], 0.4, label="stochastic")
+        ax.bar(x + 0.2, [float(r["bin_" + key]) for r in cost], 0.4, label="binary")
+        ax.set_xticks(x, labels, rotation=15, fontsize=7)
+        ax.set_yscale("log")
+        ax.set_ylabel(unit)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"cost per operator instance (N={n_bits}; published claim: "
+                 f"{PUBLISHED['cost_saving_pct']:.0f}% less cost)")
+    return _save(fig, path)
+
+
+def make_figures(out_dir: str | Path, image: str = "camera", n_bits: int = 256,
+                 seed: int = 0) -> list[Path]:
+    """Write the family's figures as PNGs into ``out_dir``; returns the files written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    img = load_sample(image)
+    return [
+        plot_edge_maps(img, out / "edge_maps.png", n_bits, seed),
+        plot_quality(img, out / "quality_vs_noise.png", n_bits, seed, image),
+        plot_error_vs_length(out / "error_vs_length.png"),
+        plot_cost(out / "cost.png", n_bits),
+    ]
+
+
+def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0,
+                      with_yosys: bool = True) -> dict[str, Any]:
+    """All comparison numbers as data: SCC, error-vs-N slopes, quality vs noise, cost (+ Yosys).
+
+    Published numbers are kept under ``published`` as targets, never mixed into the results.
+    """
+    img = load_sample(image)
+    err = error_vs_length()
+    tables: dict[str, Any] = {
+        "published": dict(PUBLISHED),
+        "scc": scc_rows(n_bits, seed=seed),
+        "error_vs_length": err,
+        "error_slopes": {s: loglog_slope(err, s) for s in ("random", "memristor", "sobol")},
+        "quality_vs_noise": noise_rows(img, MAP_RATES, operator_configs(n_bits), seed),
+        "cost": cost_rows(n_bits),
+        "sweep_n_noise": sweep_rows(img, (64, 256, 1024), (0.0, 0.1, 0.3)),
+    }
+    if with_yosys:
+        from sim.models.stochastic.synth import synth
+
+        yosys: dict[str, Any] = {}
+        for top in ("sc_core", "bin_core", "sc_roberts", "bin_roberts"):
+            c = synth(top)
+            yosys[top] = {"gates": c.gates, "flops": c.flops, "transistors": c.transistors}
+        yosys["core_saving_transistors_pct"] = 100.0 * (
+            1 - yosys["sc_core"]["transistors"] / yosys["bin_core"]["transistors"])
+        yosys["unit_saving_transistors_pct"] = 100.0 * (
+            1 - yosys["sc_roberts"]["transistors"] / yosys["bin_roberts"]["transistors"])
+        tables["yosys"] = yosys
+    return tables

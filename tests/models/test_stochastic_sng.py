@@ -1,0 +1,114 @@
+"""Stochastic number generators: LFSR period and exact counts, device models, correlation
+control (SCC at N = 256), gate semantics under correlation, and error vs stream length."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from sim.core.errors import SimError
+from sim.models.stochastic import analysis, sng
+from sim.models.stochastic import streams as st
+from sim.models.stochastic.device import (
+    ExponentialDevice,
+    Readout,
+    ThresholdDevice,
+    effective_p,
+)
+from sim.models.stochastic.roberts import make_rng
+
+
+@pytest.mark.parametrize("taps", sng.TAPS8)
+def test_lfsr_taps_are_maximal_length(taps: int) -> None:
+    states = sng.lfsr_states(taps, 1, 8, 255)
+    assert sorted(states.tolist()) == list(range(1, 256))  # every nonzero state once
+    assert sng.lfsr_period(taps, 8) == 255
+
+
+def test_non_primitive_taps_have_short_period() -> None:
+    assert sng.lfsr_period(0x80, 8) < 255  # x^8 + 1: a plain rotation
+
+
+def test_lfsr_bad_parameters_are_simerrors() -> None:
+    with pytest.raises(SimError, match="seed"):
+        sng.lfsr_states(0xB8, 0, 8, 10)
+    with pytest.raises(SimError, match="tap mask"):
+        sng.lfsr_states(0x38, 1, 8, 10)
+    with pytest.raises(SimError, match="codes"):
+        sng.lfsr_streams(np.array([256]), 0xB8, 1, 8, 16)
+
+
+def test_lfsr_full_period_gives_exact_counts() -> None:
+    codes = np.arange(256)
+    counts = st.popcount(sng.lfsr_streams(codes, 0xB4, 0x5A, 8, 255))
+    assert np.array_equal(counts, codes)  # [R <= X] over R = 1..255 is X ones
+
+
+def test_threshold_device_probability_is_gaussian_cdf() -> None:
+    dev = ThresholdDevice(mu_v=1.2, sigma_v=0.1)
+    v = np.linspace(0.8, 1.6, 9)
+    assert np.allclose(dev.p_switch(v, 1e-6), norm.cdf(v, 1.2, 0.1))
+    assert np.allclose(dev.cdf(dev.level_for(np.array([0.1, 0.5, 0.9]))), [0.1, 0.5, 0.9])
+
+
+def test_exponential_device_depends_on_amplitude_and_width() -> None:
+    dev = ExponentialDevice(tau0_s=1e-3, v0_v=0.25)
+    assert dev.p_switch(1.5, 1e-5) == pytest.approx(1 - np.exp(-1e-5 / (1e-3 * np.exp(-6))))
+    assert dev.p_switch(1.6, 1e-5) > dev.p_switch(1.5, 1e-5)
+    assert dev.p_switch(1.5, 2e-5) > dev.p_switch(1.5, 1e-5)
+    assert np.allclose(dev.cdf(dev.level_for(np.array([0.2, 0.7]))), [0.2, 0.7])
+
+
+def test_dac_quantisation_moves_probability_but_keeps_0_and_1() -> None:
+    dev = ThresholdDevice()
+    p = np.array([0.0, 0.3, 0.31, 1.0])
+    q = effective_p(dev, p, Readout(dac_bits=3))
+    assert q[0] == 0.0 and q[-1] == 1.0
+    assert q[1] == q[2]  # 8 levels cannot tell 0.30 from 0.31
+
+
+@pytest.mark.parametrize("device", [ThresholdDevice(), ExponentialDevice()])
+def test_memristor_stream_values_are_unbiased(device: ThresholdDevice) -> None:
+    p = np.linspace(0.05, 0.95, 19).repeat(200)
+    x, _ = sng.memristor_pair(device, p, p, 256, make_rng(3), "separate")
+    est = st.value(x, 256).reshape(19, 200).mean(axis=1)
+    sigma = np.sqrt(p[::200] * (1 - p[::200]) / (256 * 200))
+    assert np.all(np.abs(est - p[::200]) < 5 * sigma)
+
+
+def test_scc_of_generated_pairs_at_256_is_on_target() -> None:
+    for row in analysis.scc_rows(n_bits=256, pairs=2000, seed=1):
+        assert abs(float(row["scc_mean"]) - float(row["target"])) <= 0.05, row
+
+
+def test_gate_semantics_follow_correlation() -> None:
+    rng = make_rng(5)
+    dev = ThresholdDevice()
+    pa, pb, n, m = 0.7, 0.4, 1024, 2000
+    a_arr, b_arr = np.full(m, pa), np.full(m, pb)
+    tol = 4 * 0.5 / np.sqrt(n * m)
+    xs, ys = sng.memristor_pair(dev, a_arr, b_arr, n, rng, "shared")
+    xi, yi = sng.memristor_pair(dev, a_arr, b_arr, n, rng, "inverted")
+    x0, y0 = sng.memristor_pair(dev, a_arr, b_arr, n, rng, "separate")
+    mean = lambda w: float(st.value(w, n).mean())  # noqa: E731
+    assert mean(st.s_xor(xs, ys)) == pytest.approx(abs(pa - pb), abs=tol)
+    assert mean(st.s_or(xs, ys)) == pytest.approx(max(pa, pb), abs=tol)
+    assert mean(st.s_and(xs, ys)) == pytest.approx(min(pa, pb), abs=tol)
+    assert mean(st.s_and(xi, yi)) == pytest.approx(max(pa + pb - 1, 0), abs=tol)
+    assert mean(st.s_or(xi, yi)) == pytest.approx(min(pa + pb, 1), abs=tol)
+    assert mean(st.s_and(x0, y0)) == pytest.approx(pa * pb, abs=tol)
+    assert mean(st.s_xor(x0, y0)) == pytest.approx(pa + pb - 2 * pa * pb, abs=tol)
+    xa, xb = 2 * pa - 1, 2 * pb - 1  # bipolar product through XNOR
+    assert 2 * mean(st.s_xnor(x0, y0, n)) - 1 == pytest.approx(xa * xb, abs=2 * tol)
+    s = sng.random_streams(np.full(m, 0.25), n, rng)
+    assert mean(st.s_mux(s, x0, y0)) == pytest.approx(0.25 * pa + 0.75 * pb, abs=tol)
+
+
+def test_error_follows_inverse_sqrt_length() -> None:
+    rows = analysis.error_vs_length(lengths=(16, 64, 256, 1024), values=3000, seed=2)
+    for kind in ("random", "memristor"):
+        assert -0.55 <= analysis.loglog_slope(rows, kind) <= -0.45
+        for r in (r for r in rows if r["sng"] == kind):
+            assert float(r["rms_error"]) == pytest.approx(float(r["theory"]), rel=0.1)
+    assert analysis.loglog_slope(rows, "sobol") < -0.8  # low discrepancy: ~1/N
