@@ -55,3 +55,26 @@ class ScalingFile(StrictModel):
     reference_node_nm: int
     source: str
     anchors: list[ScalingAnchor] = Field(min_length=2)
+
+
+class WidthRule(StrictModel):
+    """How rows of ``<prefix><width>`` carry over to other widths: value x (w/w0)^exponent."""
+
+    prefix: str = Field(min_length=1)
+    exponent: float = Field(gt=0)
+    source: str = Field(min_length=3)
+
+
+class SizeRule(StrictModel):
+    """Rows of ``<prefix>_<size>`` are interpolated log-log in size (per-bit values)."""
+
+    prefix: str = Field(min_length=1)
+    source: str = Field(min_length=3)
+
+
+class RulesFile(StrictModel):
+    """Width and size rules for parametric keys (``tables/scaling/width.yaml``)."""
+
+    version: Literal[1]
+    width_rules: list[WidthRule]
+    size_rules: list[SizeRule]
