@@ -24,10 +24,17 @@ class Generator:
     name: str
     schema: type[BaseModel]
     build: Callable[[Any, int], Trace]
+    path_fields: frozenset[str] = frozenset()
+    """Parameters that may name a file (a value with a suffix, e.g. ``lengths.csv``); the
+    workload loader resolves them relative to the file that holds the trace."""
 
 
 GENERATORS: dict[str, Generator] = {}
-BUILTIN_GENERATORS: dict[str, str] = {}
+BUILTIN_GENERATORS: dict[str, str] = {
+    "transformer": "sim.workload.arch_generators",
+    "cnn": "sim.workload.arch_generators",
+    "llm_decode": "sim.models.npu_pim.workload",
+}
 
 
 def register_generator(generator: Generator) -> Generator:

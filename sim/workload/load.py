@@ -38,13 +38,22 @@ def load_trace_file(path: Path) -> Trace:
     return trace_from_data(doc, (), doc.data)
 
 
-def tensor_file(trace: Trace, base_dir: Path, where: Location) -> Path | None:
-    """Path of the trace's ``.npz`` (relative to ``base_dir``); a missing file is a SimError."""
+def tensor_file(trace: Trace, base_dir: Path, where: Location, doc: Document | None = None,
+                at: FieldPath = ()) -> Path | None:
+    """Path of the trace's ``.npz`` (relative to ``base_dir``); a missing file is a SimError.
+
+    With ``doc`` (the document holding the trace at field path ``at``) the arrays are also
+    checked against the ops (:func:`sim.workload.tensors.check_tensors`).
+    """
     if trace.tensors is None:
         return None
     path = (base_dir / trace.tensors).resolve()
     if not path.is_file():
         raise SimError(f"tensor file {trace.tensors!r} not found (looked in {path.parent})", where)
+    if doc is not None:
+        from sim.workload.tensors import check_tensors
+
+        check_tensors(trace, path, doc, at)
     return path
 
 

@@ -13,6 +13,20 @@ attention         per batch and head: Q K^T (q_len, kv_len, head_dim) and
 
 Ops with no GEMM form (``eltwise``, ``image_filter``) are not lowered: a family that cannot run
 them natively raises :class:`~sim.core.errors.UnsupportedOpError`.
+
+How extracted and generated traces map model layers onto these op kinds (so that every family
+sees the same shapes; see ``docs/traces.md``):
+
+- linear / ``MatMul`` / ``Gemm``: ``gemm`` with M = all leading dimensions; a batched matmul
+  with two batched operands becomes one ``gemm`` per batch element; a matrix-vector product a
+  ``gemv``.
+- 1-D convolution: ``conv2d`` with ``in_h = kernel_h = 1``. Unequal padding (e.g. (1, 0), or
+  1-D padding, which must not pad the unit height) is folded into ``in_h``/``in_w`` with
+  ``padding: 0``: the output size and MAC count stay exact. Dilated convolutions are refused.
+- scaled-dot-product attention: ``attention`` (Q K^T and S V, lowered above); decode batches
+  group requests of equal context length into one op with ``batch`` = their count.
+- LSTM / GRU: per direction one ``gemm`` for the input projection of all time steps
+  (N = 4 or 3 gates x hidden), then one ``gemv`` per step (the recurrent product), in order.
 """
 
 from __future__ import annotations
