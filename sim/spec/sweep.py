@@ -1,24 +1,66 @@
-"""Schema of sweep files (``*.sweep.yaml``): a base workload and the fields to vary."""
+"""Schema of sweep files (``*.sweep.yaml``): a base workload, the fields to vary, how to sample
+them, which constraints and objectives rank the design points, and where to run them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.spec.base import Count, Seed, StrictModel
 
+Number = int | float
+CONSTRAINT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
+
 
 class RangeSpec(StrictModel):
-    """A numeric range: ``{start, stop, step}`` (linear, stop inclusive) or ``{start, stop, num,
-    log: true}`` (geometric)."""
+    """A numeric range: ``{start, stop, step}`` (linear, stop inclusive), ``{start, stop, num}``
+    (``num`` evenly spaced values, geometric with ``log: true``), or just ``{start, stop}``
+    (continuous; random, sobol and lhs samplers only). Integer ``start``/``stop``/``step`` give
+    integer values (``integer:`` overrides that)."""
 
-    start: float
-    stop: float
-    step: float | None = Field(default=None, gt=0)
+    start: Number
+    stop: Number
+    step: Number | None = Field(default=None, gt=0)
     num: Count | None = None
     log: bool = False
-    integer: bool = False
+    integer: bool | None = None
+    """Integer values; default: when start, stop and step are all integers."""
+
+    @model_validator(mode="after")
+    def _check(self) -> RangeSpec:
+        if self.step is not None and self.num is not None:
+            raise ValueError("give either step or num, not both")
+        if self.step is not None and self.log:
+            raise ValueError("a log range takes num, not step")
+        if self.stop < self.start:
+            raise ValueError("stop must be >= start")
+        if self.log and self.start <= 0:
+            raise ValueError("a log range needs start > 0")
+        return self
+
+    @property
+    def is_integer(self) -> bool:
+        """Whether the values are integers (explicitly, or all given bounds are integers)."""
+        bounds = [self.start, self.stop] + ([self.step] if self.step is not None else [])
+        if self.integer is not None:
+            return self.integer
+        return all(isinstance(b, int) for b in bounds)
+
+    @property
+    def discrete(self) -> bool:
+        """Whether the range is a finite list of values (it has ``step`` or ``num``)."""
+        return self.step is not None or self.num is not None
+
+
+class SweepReport(StrictModel):
+    """Where ``sim sweep`` writes and what it exports."""
+
+    dir: str | None = None
+    """Output folder, relative to the working directory; default ``reports/<sweep name>``."""
+    parquet: bool = False
+    """Also write ``results.parquet`` (needs pyarrow)."""
 
 
 class SweepSpec(StrictModel):
@@ -26,18 +68,38 @@ class SweepSpec(StrictModel):
 
     version: Literal[1]
     name: str = ""
+    """Names the sweep and its report folder (default: the file name without ``.sweep.yaml``)."""
     base: str = Field(min_length=1)
     """Workload file the points start from, relative to this file."""
-    vary: dict[str, list[Any] | RangeSpec] = Field(min_length=1)
-    """Dotted path (``arch.rows``, ``trace.batch``, ``seed``) -> values or a range."""
+    vary: dict[str, Any] = Field(min_length=1)
+    """Dotted path (``arch.rows``, ``trace.batch``, ``seed``) -> a list of values or a
+    :class:`RangeSpec` mapping (checked by :func:`vary_entry`, which knows the line)."""
     sampler: Literal["grid", "random", "sobol", "lhs"] = "grid"
     n: Count | None = None
     """Number of points for random, sobol and lhs samplers."""
     seed: Seed = 0
+    """Seed of the random, sobol and lhs samplers."""
     constraints: list[str] = Field(default_factory=list)
-    """Metric filters such as ``area_mm2 <= 5``."""
+    """Metric filters such as ``area_mm2 <= 5`` (``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``)."""
     objectives: dict[str, Literal["min", "max"]] = Field(default_factory=dict)
+    """Metric -> ``min`` or ``max``; the Pareto front is taken over these."""
     executor: Literal["local", "dask"] = "local"
     address: str | None = None
     """Dask scheduler address (``tcp://host:8786``); a LocalCluster is started when absent."""
     workers: Count | None = None
+    """Worker processes (local: default all cores; dask LocalCluster: default 2)."""
+    batch: Count | None = None
+    """Design points per task (default: sized so a task takes about 0.5 s, at most 64)."""
+    report: SweepReport = Field(default_factory=SweepReport)
+
+
+def parse_constraint(text: str) -> tuple[str, str, float] | None:
+    """``"area_mm2 <= 5"`` -> ``("area_mm2", "<=", 5.0)``; None if it is not of that form."""
+    match = CONSTRAINT_RE.match(text)
+    if match is None:
+        return None
+    try:
+        value = float(match.group(3))
+    except ValueError:
+        return None
+    return match.group(1), match.group(2), value

@@ -1,0 +1,154 @@
+"""``sim report DIR``: figures (PNG + SVG) and one self-contained HTML page from a sweep store.
+
+The page embeds every figure (base64 PNG), needs no network and no script, and gives the
+provenance of every number: tool version, config hash (the point's key), arch and trace hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim.core.errors import SimError
+from sim.report.families import PointData, Reference, SweepData, family_report
+from sim.report.sweep_html import render_page
+from sim.spec.sweep import parse_constraint
+from sim.sweep.config import Constraint
+from sim.sweep.pareto import rank_points
+from sim.sweep.store import STORE_NAME, Row, Store, export_csv
+
+DEFAULT_OBJECTIVES = {"seconds": "min", "energy_pj": "min"}
+MAX_HTML_ROWS = 1000
+
+
+@dataclass
+class FigureFile:
+    """A written figure: title, PNG (embedded in the page) and SVG."""
+
+    title: str
+    png: Path
+    svg: Path
+
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI."""
+        return "data:image/png;base64," + base64.b64encode(self.png.read_bytes()).decode()
+
+
+def load_store(folder: Path) -> tuple[dict[str, Any], list[Row]]:
+    """Meta and current rows of the store in ``folder``; a missing store is a SimError."""
+    path = folder / STORE_NAME
+    if not path.is_file():
+        raise SimError(f"no sweep results here (looked for {path})",
+                       accepted="a folder written by 'sim sweep'")
+    with Store(path) as store:
+        return store.meta(), store.rows()
+
+
+def constraints_of(meta: dict[str, Any]) -> list[Constraint]:
+    """The stored constraint texts, parsed again."""
+    out = []
+    for text in meta.get("constraints", []):
+        parsed = parse_constraint(text)
+        if parsed:
+            out.append(Constraint(*parsed, text=text))
+    return out
+
+
+def sweep_data(meta: dict[str, Any], rows: list[Row]) -> SweepData:
+    """Rank the stored points and package the successful ones for figures and hooks."""
+    objectives = dict(meta.get("objectives") or DEFAULT_OBJECTIVES)
+    ranking = rank_points([r.metrics for r in rows], [r.status == "ok" for r in rows],
+                          objectives, constraints_of(meta))
+    points = [PointData(r.key, r.params, r.metrics, r.breakdown, r.family, r.arch_hash,
+                        r.trace_hash, ranking.feasible[i], ranking.rank[i])
+              for i, r in enumerate(rows) if r.status == "ok"]
+    return SweepData(str(meta.get("name", "sweep")), list(meta.get("vary", [])), objectives,
+                     points, meta)
+
+
+def write_figures(data: SweepData, folder: Path) -> tuple[list[FigureFile], list[str]]:
+    """Generic figures, then each family's registered figures; returns files and notes."""
+    from sim.report import sweep_figures as sf
+
+    notes: list[str] = []
+    figures: list[FigureFile] = []
+    if not data.points:
+        return figures, ["no successful design points: no figures"]
+    makers = [("Pareto front", "pareto", sf.pareto_figure),
+              ("Parameter sensitivity", "sensitivity", sf.sensitivity_figure),
+              ("Energy and area breakdown", "breakdown", sf.breakdown_figure)]
+    for title, name, make in makers:
+        png, svg = sf.save(make(data), folder, name)
+        figures.append(FigureFile(title, png, svg))
+    for family in sorted({p.family for p in data.points}):
+        hooks = family_report(family)
+        if hooks is None or hooks.figures is None:
+            continue
+        try:
+            extra = hooks.figures(data)
+        except Exception as exc:  # a family hook must not cost the user the whole report
+            notes.append(f"family {family}: figure hook failed: {type(exc).__name__}: {exc}")
+            continue
+        for name, fig in extra:
+            png, svg = sf.save(fig, folder, f"{family}-{name}")
+            figures.append(FigureFile(f"{family}: {name}", png, svg))
+    return figures, notes
+
+
+def references(data: SweepData) -> tuple[list[tuple[str, Reference]], list[str]]:
+    """Published reference numbers of every family in the sweep, with simulated values."""
+    out: list[tuple[str, Reference]] = []
+    notes: list[str] = []
+    for family in sorted({p.family for p in data.points}):
+        hooks = family_report(family)
+        if hooks is None or hooks.references is None:
+            continue
+        try:
+            out += [(family, ref) for ref in hooks.references(data)]
+        except Exception as exc:
+            notes.append(f"family {family}: reference hook failed: {type(exc).__name__}: {exc}")
+    return out, notes
+
+
+def missing_metrics(data: SweepData, meta: dict[str, Any]) -> list[str]:
+    """Notes for objectives and constraints naming a metric that no point reported."""
+    known = {m for p in data.points for m in p.metrics}
+    wanted = list(data.objectives) + [c.metric for c in constraints_of(meta)]
+    if not data.points:
+        return []
+    return [f"metric {m!r} (objective or constraint) is in no result; known metrics: "
+            f"{', '.join(sorted(known))}" for m in dict.fromkeys(wanted) if m not in known]
+
+
+def fmt(value: Any) -> str:
+    """Numbers with 4 significant digits (thousands separated), the rest as text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return f"{value:,.4g}" if abs(value) < 1e15 else f"{value:.4g}"
+    return str(value)
+
+
+def write_sweep_report(folder: str | Path) -> list[Path]:
+    """Regenerate ``results.csv``, ``figures/*.png|svg`` and ``index.html`` in ``folder``."""
+    folder = Path(folder)
+    meta, rows = load_store(folder)
+    data = sweep_data(meta, rows)
+    files = [export_csv(rows, folder / "results.csv")]
+    figures, notes = write_figures(data, folder / "figures")
+    refs, ref_notes = references(data)
+    html = render_page(meta=meta, rows=rows, data=data, figures=figures, refs=refs,
+                       notes=missing_metrics(data, meta) + notes + ref_notes, fmt=fmt,
+                       max_rows=MAX_HTML_ROWS,
+                       generated=datetime.now(UTC).isoformat(timespec="seconds"))
+    index = folder / "index.html"
+    index.write_text(html, encoding="utf-8")
+    return [*files, *(f for fig in figures for f in (fig.png, fig.svg)), index]

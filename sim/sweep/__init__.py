@@ -1,0 +1,1 @@
+"""Design-space sweeps: samplers, executors (local processes, Dask), SQLite store, Pareto."""

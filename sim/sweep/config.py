@@ -1,0 +1,204 @@
+"""Load a sweep file: validate it, resolve its base workload and check every vary path.
+
+A design point is the base workload with a set of dotted-path overrides applied. Its key is the
+hash of its full resolved config: the base workload with its arch and trace inlined, the
+overrides applied, and the tool version. The same point in any sweep has the same key.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sim
+from sim.core.errors import SimError
+from sim.core.hashing import bytes_hash, stable_hash
+from sim.spec.sweep import RangeSpec, SweepSpec, parse_constraint
+from sim.spec.validate import validate
+from sim.spec.workload import apply_overrides, load_workload
+from sim.spec.yamlio import Document, load_yaml
+
+SWEEP_SUFFIX = ".sweep.yaml"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One varied field: its dotted path and either a finite list of values or a continuous
+    range."""
+
+    path: str
+    values: tuple[Any, ...] | None
+    range: RangeSpec | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A metric filter such as ``area_mm2 <= 5``."""
+
+    metric: str
+    op: str
+    value: float
+    text: str
+
+    def holds(self, metrics: dict[str, float]) -> bool:
+        """Whether ``metrics`` satisfy it (a missing or NaN metric does not)."""
+        got = metrics.get(self.metric)
+        if got is None or (isinstance(got, float) and math.isnan(got)):
+            return False
+        return bool(_OPS[self.op](float(got), self.value))
+
+
+_OPS: dict[str, Any] = {
+    "<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}
+
+
+@dataclass
+class Sweep:
+    """A validated sweep: spec, its document, the resolved base workload and its dimensions."""
+
+    spec: SweepSpec
+    doc: Document
+    name: str
+    base_path: Path
+    base_data: dict[str, Any]
+    dims: list[Dimension]
+    constraints: list[Constraint]
+
+    tables_hash: str = ""
+    """Hash of the contents of the technology tables (built-in and named by the base arch)."""
+
+    def point_key(self, overrides: dict[str, Any]) -> str:
+        """Hash of the full resolved config of one design point: the workload with overrides,
+        the tool version and the technology tables' contents."""
+        config = apply_overrides(self.base_data, overrides)
+        return stable_hash({"tool_version": sim.__version__, "workload": config,
+                            "tables": self.tables_hash})
+
+    @property
+    def base_hash(self) -> str:
+        """Hash of the resolved base workload."""
+        return stable_hash(self.base_data)
+
+
+def range_values(spec: RangeSpec) -> list[Any]:
+    """The finite list of values of a range with ``step`` or ``num`` (duplicates removed)."""
+    if spec.step is not None:
+        count = math.floor((spec.stop - spec.start) / spec.step + 1e-9) + 1
+        raw = [spec.start + i * spec.step for i in range(count)]
+    else:
+        num = spec.num or 1
+        raw = [unit_to_range(spec, i / (num - 1) if num > 1 else 0.0) for i in range(num)]
+    out: list[Any] = []
+    for value in raw:
+        value = tidy(value, spec.is_integer)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def unit_to_range(spec: RangeSpec, u: float) -> Any:
+    """Map ``u`` in [0, 1] onto the range (geometrically if ``log``)."""
+    if spec.log:
+        value = spec.start * (spec.stop / spec.start) ** u
+    else:
+        value = spec.start + u * (spec.stop - spec.start)
+    return tidy(value, spec.is_integer)
+
+
+def tidy(value: float, integer: bool) -> Any:
+    """Round to an int, or to 12 significant digits so that 0.1 + 0.2 prints as 0.3."""
+    if integer:
+        return round(value)
+    return float(f"{value:.12g}")
+
+
+def _base_data(doc: Document) -> dict[str, Any]:
+    """The base workload with referenced arch and trace files inlined (paths made absolute)."""
+    data = dict(doc.data)
+    for key in ("arch", "trace"):
+        value = data.get(key)
+        if isinstance(value, str):
+            path = (doc.path.parent / value).resolve()
+            if not path.is_file():
+                raise SimError(f"file {value!r} not found (looked for {path})", doc.where((key,)))
+            data[key] = load_yaml(path).data
+    return data
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and fully check a sweep file: schema, base workload, vary paths, constraints."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise SimError("a sweep file must be a mapping", doc.where(()))
+    spec = validate(SweepSpec, doc)
+    base_path = (doc.path.parent / spec.base).resolve()
+    if not base_path.is_file():
+        raise SimError(f"file {spec.base!r} not found (looked for {base_path})",
+                       doc.where(("base",)))
+    try:
+        load_workload(base_path)
+    except SimError as exc:
+        raise SimError(f"base workload is invalid: {exc}", doc.where(("base",))) from None
+    if spec.sampler != "grid" and spec.n is None:
+        raise SimError(f"sampler {spec.sampler!r} needs n (the number of points)",
+                       doc.where(("sampler",)))
+    dims = [_dimension(doc, spec, key, values) for key, values in spec.vary.items()]
+    for dim in dims:
+        _check_path(doc, base_path, dim)
+    constraints = [_constraint(doc, i, text) for i, text in enumerate(spec.constraints)]
+    name = spec.name or doc.path.name.removesuffix(SWEEP_SUFFIX).removesuffix(".yaml")
+    return Sweep(spec, doc, name, base_path, _base_data(load_yaml(base_path)), dims, constraints,
+                 tables_hash(base_path))
+
+
+def tables_hash(base_path: Path) -> str:
+    """Content hash of the built-in technology tables and those the base workload's arch names,
+    so that editing a table invalidates stored results."""
+    from sim.tech.table import builtin_files
+
+    workload = load_workload(base_path)
+    files = [*builtin_files(), *workload.tech_files()]
+    return stable_hash({str(f.name): bytes_hash(f.read_bytes()) for f in files if f.is_file()})
+
+
+def _dimension(doc: Document, spec: SweepSpec, key: str, raw: Any) -> Dimension:
+    where = doc.where(("vary", key))
+    if isinstance(raw, dict):
+        values: list[Any] | RangeSpec = validate(RangeSpec, doc, ("vary", key), raw)
+    elif isinstance(raw, list):
+        values = raw
+    else:
+        raise SimError(f"expected a list of values or a range, got {raw!r}", where,
+                       accepted="[a, b, ...], {start, stop, step}, {start, stop, num, log}")
+    if isinstance(values, list):
+        if not values:
+            raise SimError("give at least one value", where)
+        return Dimension(key, tuple(values))
+    if values.discrete:
+        return Dimension(key, tuple(range_values(values)), values)
+    if spec.sampler == "grid":
+        raise SimError("a grid needs a list or a range with step or num", where,
+                       accepted="[a, b, ...], {start, stop, step}, {start, stop, num, log}")
+    return Dimension(key, None, values)
+
+
+def _check_path(doc: Document, base_path: Path, dim: Dimension) -> None:
+    """Apply the dimension's first value to the base workload; any failure names the path."""
+    first = dim.values[0] if dim.values else unit_to_range(dim.range, 0.0)  # type: ignore[arg-type]
+    try:
+        load_workload(base_path, {dim.path: first})
+    except SimError as exc:
+        raise SimError(f"cannot vary {dim.path!r} (with value {first!r}): {exc}",
+                       doc.where(("vary", dim.path))) from None
+
+
+def _constraint(doc: Document, index: int, text: str) -> Constraint:
+    parsed = parse_constraint(text)
+    if parsed is None:
+        raise SimError(f"cannot read constraint {text!r}", doc.where(("constraints", index)),
+                       accepted="METRIC OP NUMBER with OP one of <, <=, >, >=, ==, !=")
+    return Constraint(*parsed, text=text.strip())

@@ -1,0 +1,133 @@
+"""Run a sweep: sample its points, skip those already stored, evaluate the rest, export, report.
+
+Each finished batch is committed to the store before the next is awaited, so killing the sweep
+loses at most the batches in flight; running it again resumes from the store.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sim
+from sim.core.hashing import bytes_hash
+from sim.sweep.config import Sweep, load_sweep
+from sim.sweep.executors import IN_FLIGHT_PER_WORKER, BatchSizer, Executor, make_executor
+from sim.sweep.progress import SweepProgress
+from sim.sweep.samplers import Point, sample
+from sim.sweep.store import STORE_NAME, Store, export_csv, export_parquet
+from sim.sweep.worker import Task
+
+
+@dataclass
+class SweepOutput:
+    """A finished (or resumed) sweep: where it is and what happened."""
+
+    out_dir: Path
+    store: Path
+    points: int
+    computed: int
+    counts: dict[str, int]
+    files: list[Path] = field(default_factory=list)
+
+
+def default_out_dir(sweep: Sweep) -> Path:
+    """``report.dir`` of the sweep file, else ``reports/<sweep name>``."""
+    from sim.api import slug
+
+    return Path(sweep.spec.report.dir or Path("reports") / slug(sweep.name))
+
+
+def sweep_meta(sweep: Sweep, points: list[Point]) -> dict[str, Any]:
+    """Sweep-level provenance and settings stored beside the points."""
+    spec = sweep.spec
+    return {
+        "name": sweep.name, "sweep_file": str(sweep.doc.path),
+        "sweep_file_hash": bytes_hash(sweep.doc.path.read_bytes()),
+        "base": str(sweep.base_path), "base_hash": sweep.base_hash,
+        "tables_hash": sweep.tables_hash,
+        "tool_version": sim.__version__, "python": platform.python_version(),
+        "sampler": spec.sampler, "seed": spec.seed, "n": spec.n, "points": len(points),
+        "vary": [d.path for d in sweep.dims],
+        "objectives": [[name, how] for name, how in spec.objectives.items()],  # keeps the order
+        "constraints": [c.text for c in sweep.constraints],
+        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def execute(store: Store, tasks: list[Task], executor: Executor, progress: SweepProgress,
+            batch: int | None = None) -> int:
+    """Evaluate ``tasks``, keeping about two batches per worker in flight and committing each
+    batch as soon as it is back; returns the number of points done."""
+    queue = deque(tasks)
+    sizer = BatchSizer(executor.workers, batch)
+    in_flight: set[Any] = set()
+    done = 0
+    while queue or in_flight:
+        while queue and len(in_flight) < executor.workers * IN_FLIGHT_PER_WORKER:
+            size = min(sizer.size(len(queue)), len(queue))
+            in_flight.add(executor.submit([queue.popleft() for _ in range(size)]))
+        finished, in_flight = executor.wait_any(in_flight)
+        for handle in finished:
+            outcomes = executor.result(handle)
+            store.record(outcomes)
+            sizer.observe(outcomes)
+            failed = sum(o.status != "ok" for o in outcomes)
+            progress.advance(len(outcomes) - failed, failed)
+            done += len(outcomes)
+    return done
+
+
+def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
+              retry_failed: bool = False, executor: str | None = None,
+              workers: int | None = None, address: str | None = None,
+              batch: int | None = None, dask_processes: bool = True,
+              show_progress: bool | None = None, report: bool = True) -> SweepOutput:
+    """Run (or resume) the sweep in ``path``; arguments override the sweep file's settings."""
+    sweep = load_sweep(path)
+    spec = sweep.spec
+    points = sample(sweep)
+    target = Path(out_dir) if out_dir else default_out_dir(sweep)
+    store = Store(target / STORE_NAME)
+    try:
+        store.set_meta(sweep_meta(sweep, points))
+        store.add_points(points)
+        by_key = {p.key: p for p in points}
+        base = str(sweep.base_path)
+        tasks = [Task(k, base, by_key[k].overrides) for k in store.todo(retry_failed)]
+        counts = store.counts()
+        computed = 0
+        if tasks:
+            runner = make_executor(executor or spec.executor, workers or spec.workers,
+                                   address or spec.address, dask_processes)
+            already = len(points) - len(tasks)
+            failed = counts.get("failed", 0) if not retry_failed else 0
+            try:
+                with SweepProgress(len(points), already, failed, show_progress) as bar:
+                    computed = execute(store, tasks, runner, bar, batch or spec.batch)
+            except BaseException:  # Ctrl-C or an error: stop the workers at once
+                runner.close(abort=True)
+                raise
+            runner.close()
+        counts = store.counts()
+        files = export(store, target, spec.report.parquet)
+    finally:
+        store.close()
+    if report:
+        from sim.report.sweep_report import write_sweep_report
+
+        files += write_sweep_report(target)
+    return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files)
+
+
+def export(store: Store, target: Path, parquet: bool = False) -> list[Path]:
+    """Write ``results.csv`` (and ``results.parquet``) from the store's current points."""
+    rows = store.rows()
+    files = [export_csv(rows, target / "results.csv")]
+    if parquet:
+        files.append(export_parquet(rows, target / "results.parquet"))
+    return files

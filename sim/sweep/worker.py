@@ -1,0 +1,106 @@
+"""What runs on a worker: evaluate a batch of design points, never raising for a bad point.
+
+A point that raises is reported as failed with a one-line error; the rest of its batch goes on.
+Technology tables are loaded once per worker process and reused while their files are unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sim.core.errors import SimError
+from sim.sweep.store import Outcome
+from sim.tech import TechTable, load_tables
+from sim.tech.table import builtin_files
+
+
+@dataclass(frozen=True)
+class Task:
+    """One design point to evaluate: its key, the base workload file and the overrides."""
+
+    key: str
+    base: str
+    overrides: dict[str, Any]
+
+
+def worker_name() -> str:
+    """``host:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Identity of a set of files: path, modification time and size."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _tables(node_nm: int, user: tuple[str, ...], stamp: tuple[tuple[str, int, int], ...]
+            ) -> TechTable:
+    return load_tables(node_nm, [Path(p) for p in user])
+
+
+def cached_tables(node_nm: int, user_files: Sequence[Path]) -> TechTable:
+    """Technology tables for a node, loaded once per process while no file changes."""
+    stamp = _stamp([*builtin_files(), *user_files])
+    return _tables(node_nm, tuple(str(p) for p in user_files), stamp)
+
+
+def breakdown_of(costing: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Energy (pJ) and area (um^2) per component: ledger keys grouped by all but the action."""
+    energy: dict[str, float] = {}
+    for key, value in costing.get("energy_pj", {}).items():
+        component = key.rsplit(".", 1)[0] if "." in key else key
+        energy[component] = energy.get(component, 0.0) + float(value)
+    area = {k: float(v) for k, v in costing.get("area_um2", {}).items()}
+    return {"energy_pj": energy, "area_um2": area}
+
+
+def evaluate(task: Task) -> Outcome:
+    """Simulate and cost one design point; any exception becomes a failed outcome."""
+    from sim import api
+    from sim.spec.workload import load_workload
+
+    started = time.time()
+    clock = time.perf_counter()
+    try:
+        workload = load_workload(task.base, task.overrides)
+        result = api.simulate(workload)
+        table = cached_tables(workload.arch.tech.node_nm, workload.tech_files())
+        api.apply_costing(result, workload, table)
+    except Exception as exc:  # a bad point must not stop the sweep
+        return Outcome(task.key, "failed", error=_one_line(exc), started=started,
+                       finished=time.time(), seconds=time.perf_counter() - clock,
+                       worker=worker_name())
+    metrics = {k: float(v) for k, v in result.metrics.items()}
+    metrics["cycles"] = float(result.cycles)
+    prov = result.provenance
+    return Outcome(task.key, "ok", metrics, breakdown_of(result.costing), "",
+                   time.perf_counter() - clock, started, time.time(), worker_name(),
+                   prov.family, prov.tool_version, prov.arch_hash, prov.trace_hash)
+
+
+def _one_line(exc: BaseException) -> str:
+    """``SimError`` text as is; other exceptions as ``Type: message (at file:line)``."""
+    if isinstance(exc, SimError):
+        return str(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}{where}"
+
+
+def run_batch(tasks: Sequence[Task]) -> list[Outcome]:
+    """Evaluate a batch of points in order."""
+    return [evaluate(task) for task in tasks]
