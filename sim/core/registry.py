@@ -39,6 +39,10 @@ FAMILIES: dict[str, Family] = {}
 # Families shipped with the tool: imported on first use so start-up stays fast.
 BUILTIN_FAMILIES: dict[str, str] = {
     "systolic": "sim.models.systolic",
+    "npu_pim": "sim.models.npu_pim",
+    "tpe": "sim.models.tpe",
+    "stochastic": "sim.models.stochastic",
+    "gap9": "sim.models.gap9",
 }
 
 

@@ -9,7 +9,7 @@ from sim.spec.sweep import SweepSpec
 from sim.spec.validate import validate
 from sim.spec.workload import Source, load_workload, resolve_arch
 from sim.spec.yamlio import load_yaml
-from sim.workload.load import trace_from_data
+from sim.workload.load import tensor_file, trace_from_data
 
 KINDS = ("workload (arch + trace), arch (family), trace (ops), sweep (base + vary), "
          "tech table (rows)")
@@ -22,8 +22,11 @@ def validate_any(path: Path) -> str:
     if not isinstance(data, dict):
         raise SimError("expected a mapping at the top of the file", doc.where(()), accepted=KINDS)
     if "base" in data or "vary" in data:
+        from sim.sweep.config import load_sweep
+
         validate(SweepSpec, doc)
-        return "sweep"
+        sweep = load_sweep(path)
+        return f"sweep ({len(sweep.dims)} varied fields, sampler {sweep.spec.sampler})"
     if "arch" in data or "trace" in data:
         workload = load_workload(path)
         return f"workload ({workload.family.name}, {len(workload.trace.ops)} ops)"
@@ -32,6 +35,7 @@ def validate_any(path: Path) -> str:
         return f"arch ({family.name})"
     if "ops" in data:
         trace = trace_from_data(doc, (), data)
+        tensor_file(trace, path.parent, doc.where(("tensors",)), doc)
         return f"trace ({len(trace.ops)} ops)"
     if "rows" in data:
         from sim.tech.table import TechTable

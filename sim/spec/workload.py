@@ -119,6 +119,10 @@ def resolve_trace(source: Source, data: Any, seed: int) -> Trace:
     if isinstance(data, dict) and "generator" in data:
         params = {k: v for k, v in data.items() if k != "generator"}
         gen = get_generator(str(data["generator"]), source.doc.where((*source.at, "generator")))
+        for name in gen.path_fields & params.keys():
+            value = params[name]
+            if isinstance(value, str) and Path(value).suffix:
+                params[name] = str(source.base_dir / value)
         return gen.build(validate(gen.schema, source.doc, source.at, params), seed)
     if not isinstance(data, dict):
         raise SimError("a trace must be a mapping or a file path", source.doc.where(source.at))
@@ -139,7 +143,8 @@ def load_workload(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         spec = validate(WorkloadSpec, doc, (), {**merged, "arch": {}, "trace": {}})
     family, arch = resolve_arch(arch_source, merged["arch"])
     trace = resolve_trace(trace_source, merged["trace"], spec.seed)
-    tensors = tensor_file(trace, trace_source.base_dir, trace_source.doc.where(trace_source.at))
+    tensors = tensor_file(trace, trace_source.base_dir, trace_source.doc.where(trace_source.at),
+                          trace_source.doc, trace_source.at)
     return Workload(spec, doc.path, family, arch, arch_source, trace, trace_source, tensors,
                     stable_hash(arch.model_dump(mode="json")), trace_hash(trace, tensors))
 
