@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+import yaml
 from rich.console import Console
 
 from sim.core.errors import SimError
@@ -32,16 +33,33 @@ def guarded(call: Callable[[], T]) -> T:
         raise typer.Exit(130) from None
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["arch.rows=32", "arch.dataflow=OS"]`` -> ``{"arch.rows": 32, ...}`` (values as YAML)."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise SimError(f"--set {item!r}: expected FIELD=VALUE", accepted="e.g. arch.rows=32")
+        try:
+            overrides[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise SimError(f"--set {item!r}: the value is not valid YAML") from None
+    return overrides
+
+
 @app.command()
 def run(
     workload: Annotated[Path, typer.Argument(help="workload YAML file")],
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="report folder")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a field, e.g. --set arch.rows=32 (repeat)")] = None,
 ) -> None:
     """Simulate one workload: cycles, time, energy, area; writes reports/<name>/."""
     from sim import api
     from sim.report.summary import summary_table
 
-    output = guarded(lambda: api.run(workload, out_dir=out_dir))
+    overrides = guarded(lambda: parse_overrides(set_ or []))
+    output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir))
     out.print(summary_table(output.result))
     for path in output.files:
         out.print(f"wrote {path}", markup=False)

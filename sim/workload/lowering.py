@@ -15,7 +15,7 @@ Ops with no GEMM form (``eltwise``, ``image_filter``) are not lowered: a family 
 them natively raises :class:`~sim.core.errors.UnsupportedOpError`.
 
 How extracted and generated traces map model layers onto these op kinds (so that every family
-sees the same shapes; see ``docs/traces.md``):
+sees the same shapes; see the README, "Traces"):
 
 - linear / ``MatMul`` / ``Gemm``: ``gemm`` with M = all leading dimensions; a batched matmul
   with two batched operands becomes one ``gemm`` per batch element; a matrix-vector product a

@@ -8,6 +8,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sim.hw.systolic import GemmShape, gemm_cycles
 
@@ -43,3 +46,27 @@ def test_console_script_error_exit_code(tmp_path: Path) -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == "error: missing.yaml: file not found"
+
+
+def test_set_overrides_a_field(sim_cli: Any, repo: Path, tmp_path: Path) -> None:
+    """``--set arch.rows=32`` changes the design point: a 32-row WS array needs fewer cycles."""
+    base = sim_cli("run", str(repo / "workloads/quickstart.yaml"), "-o", str(tmp_path / "a"))
+    wide = sim_cli("run", str(repo / "workloads/quickstart.yaml"), "-o", str(tmp_path / "b"),
+                   "--set", "arch.rows=32")
+    assert base.code == wide.code == 0
+    cycles = [json.loads((tmp_path / d / "result.json").read_text())["cycles"] for d in "ab"]
+    assert cycles[1] < cycles[0]
+
+
+@pytest.mark.parametrize("item, message", [
+    ("arch.rows", "expected FIELD=VALUE"),
+    ("arch.rows=[", "not valid YAML"),
+    ("arch.rows=abc", "rows: input should be a valid integer"),
+])
+def test_bad_set_is_one_line_exit_2(sim_cli: Any, repo: Path, tmp_path: Path, item: str,
+                                    message: str) -> None:
+    """A malformed or invalid ``--set`` is a one-line error with exit status 2."""
+    outcome = sim_cli("run", str(repo / "workloads/quickstart.yaml"), "-o", str(tmp_path),
+                      "--set", item)
+    assert outcome.code == 2
+    assert message in outcome.stderr and outcome.stderr.count("\n") == 1
