@@ -1,5 +1,5 @@
-"""Fixtures for report tests: a tiny workload (inline arch, two GEMMs), sweep files over it, and
-one finished sweep with its report shared by the whole session (reports take seconds)."""
+"""Fixtures for report tests: one finished sweep over the tiny workload (tests/conftest.py),
+with its report, shared by the whole session (reports take seconds)."""
 
 from __future__ import annotations
 
@@ -7,47 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-WORKLOAD = """\
-version: 1
-name: tiny
-arch:
-  version: 1
-  family: systolic
-  rows: 8
-  cols: 8
-  dataflow: WS
-trace:
-  version: 1
-  name: two gemms
-  ops:
-{ops}
-seed: 0
-"""
-
-
-def write_workload(folder: Path, ops: int = 2) -> Path:
-    """A tiny systolic workload with ``ops`` GEMMs; returns its path."""
-    lines = "\n".join(f"    - {{name: g{i}, kind: gemm, m: {32 + i}, n: 48, k: 40}}"
-                      for i in range(ops))
-    path = folder / "tiny.yaml"
-    path.write_text(WORKLOAD.format(ops=lines), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def make_sweep(tmp_path: Path) -> Callable[..., Path]:
-    """``make_sweep(body, ops=2)`` writes tiny.yaml and a sweep file ``s.sweep.yaml`` whose
-    text is ``version: 1`` + ``base: tiny.yaml`` + ``body``."""
-
-    def make(body: str, ops: int = 2, name: str = "s.sweep.yaml") -> Path:
-        write_workload(tmp_path, ops)
-        path = tmp_path / name
-        path.write_text("version: 1\nbase: tiny.yaml\n" + body, encoding="utf-8")
-        return path
-
-    return make
-
 
 BODY = ("vary:\n  arch.rows: [4, 8, 0, 16]\n  arch.cols: {start: 4, stop: 16, step: 4}\n"
         "  arch.dataflow: [OS, WS]\n"
@@ -57,12 +16,12 @@ BODY = ("vary:\n  arch.rows: [4, 8, 0, 16]\n  arch.cols: {start: 4, stop: 16, st
 
 
 @pytest.fixture(scope="session")
-def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def swept(tmp_path_factory: pytest.TempPathFactory, tiny_workload: Callable[..., Path]) -> Path:
     """The report folder of one finished sweep of ``BODY`` over the tiny workload."""
     from sim.sweep.runner import run_sweep
 
     folder = tmp_path_factory.mktemp("swept")
-    write_workload(folder)
+    tiny_workload(folder)
     (folder / "s.sweep.yaml").write_text("version: 1\nbase: tiny.yaml\n" + BODY, encoding="utf-8")
     run_sweep(folder / "s.sweep.yaml", out_dir=folder / "report", executor="inline")
     return folder / "report"
