@@ -9,73 +9,37 @@ version; the edge of the last valid output must equal the model's GEMM cycles
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+import tpe_bench
+from cocotb.triggers import FallingEdge
 
 from sim.models.tpe import arith
 from sim.models.tpe.designs import build_design, gemm_cycles_dense
-from sim.models.tpe.realdata import load_sample
 
-PARAMS: dict[str, Any] = json.loads(os.environ.get("SIM_RTL_PARAMS", '{"K": 16, "N": 4}'))
-K, N = int(PARAMS["K"]), int(PARAMS["N"])
+P = tpe_bench.params({"K": 16, "N": 4})
+K, N = P["K"], P["N"]
 DW = 20
 UNITS = ("mac", "narrow", "safe")
 
 
-def _pack(values: list[int], bits: int) -> int:
-    word = 0
-    for lane, value in enumerate(values):
-        word |= (int(value) & ((1 << bits) - 1)) << (lane * bits)
-    return word
-
-
-def _unpack(word: int, lanes: int, bits: int) -> list[int]:
-    out = []
-    for lane in range(lanes):
-        v = (word >> (lane * bits)) & ((1 << bits) - 1)
-        out.append(v - (1 << bits) if v >> (bits - 1) else v)
-    return out
-
-
-def _report(rec: dict[str, Any]) -> None:
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
-
-
 async def _start(dut: Any) -> None:
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.vld.value = 0
-    dut.a_row.value = 0
-    dut.w.value = 0
-    for _ in range(8):  # flush the pipelines' valid shift registers
-        await RisingEdge(dut.clk)
+    await tpe_bench.start(dut, 8, vld=0, a_row=0, w=0)  # flush the pipelines' valid shift regs
 
 
 async def _gemm(dut: Any, name: str, a: np.ndarray, b: np.ndarray) -> None:
     m = a.shape[0]
     await FallingEdge(dut.clk)
-    dut.w.value = _pack([int(b[k, n]) for n in range(N) for k in range(K)], 8)
+    dut.w.value = tpe_bench.pack([int(b[k, n]) for n in range(N) for k in range(K)], 8)
     got: dict[str, list[list[int]]] = {u: [] for u in UNITS}
     last: dict[str, int] = {u: 0 for u in UNITS}
-    for edge in range(1, m + 12):
-        if edge <= m:
-            dut.a_row.value = _pack([int(x) for x in a[edge - 1]], 8)
-            dut.vld.value = 1
-        else:
-            dut.vld.value = 0
-        await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
+    rows = [{"a_row": tpe_bench.pack(row, 8)} for row in a]
+    async for edge in tpe_bench.stream(dut, rows, "vld", 11):
         for u in UNITS:
-            if int(getattr(dut, f"{u}_vld").value):
-                got[u].append(_unpack(int(getattr(dut, f"{u}_dot").value), N, DW))
+            if tpe_bench.flag(dut, f"{u}_vld"):
+                got[u].append(tpe_bench.read(dut, f"{u}_dot", N, DW))
                 last[u] = edge
     golden = {
         "mac": arith.mac_gemm(a, b, DW),
@@ -86,11 +50,7 @@ async def _gemm(dut: Any, name: str, a: np.ndarray, b: np.ndarray) -> None:
         pe = "mac" if u == "mac" else "opt2"
         model = gemm_cycles_dense(build_design("tree", pe, (K, N)), m, N, K)
         rtl = np.array(got[u], dtype=np.int64).reshape(-1, N)
-        ok = rtl.shape == golden[u].shape and bool(np.array_equal(rtl, golden[u]))
-        _report({"test": name, "gemm": f"{u} {m}x{K}x{N}", "ok": ok, "rtl_cycles": last[u],
-                 "model_cycles": model})
-        assert ok, f"{u}: rtl {rtl.tolist()} != golden {golden[u].tolist()}"
-        assert last[u] == model, f"{u}: rtl cycles {last[u]} != model {model}"
+        tpe_bench.check(name, u, f"{m}x{K}x{N}", last[u], model, ("golden", rtl, golden[u]))
 
 
 @cocotb.test()
@@ -98,9 +58,8 @@ async def random_rows(dut: Any) -> None:
     """Random INT8 A (several M) against random B."""
     await _start(dut)
     rng = np.random.default_rng(11)
-    for m in (1, 3, 8):
-        await _gemm(dut, "random_rows", rng.integers(-128, 128, (m, K)),
-                    rng.integers(-128, 128, (K, N)))
+    for a, b in tpe_bench.random_operands(rng, ((m, N, K) for m in (1, 3, 8))):
+        await _gemm(dut, "random_rows", a, b)
 
 
 @cocotb.test()
@@ -122,6 +81,5 @@ async def corners(dut: Any) -> None:
 async def real_minilm(dut: Any) -> None:
     """Real MiniLM INT8 weights (A rows) against real activations (B columns)."""
     await _start(dut)
-    s = load_sample()
-    await _gemm(dut, "real_minilm", s["a_q0"][:6, 32:32 + K].astype(np.int64),
-                s["b_x"][32:32 + K, :N].astype(np.int64))
+    await _gemm(dut, "real_minilm", *tpe_bench.minilm(slice(0, 6), slice(32, 32 + K),
+                                                      slice(0, N)))

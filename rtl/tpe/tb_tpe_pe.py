@@ -9,33 +9,21 @@ $SIM_RTL_REPORT with the RTL and model cycle counts.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+import tpe_bench
+from cocotb.triggers import FallingEdge
 
 from sim.models.tpe import arith
 from sim.models.tpe.designs import pe_cycles, pe_trajectory
-from sim.models.tpe.realdata import load_sample
 
 W1, W2 = 32, 20
 EXTRA = 3
-
-
-def _signed(value: int, bits: int) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
-
-
-def _report(rec: dict[str, Any]) -> None:
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
+# PE -> (its value: the output signals summed, width)
+PES = {"mac": (("mac_acc",), W1), "opt1": (("opt1_sum", "opt1_carry"), W1),
+       "mac_n": (("mac_acc_n",), W2), "opt1_n": (("opt1_sum_n", "opt1_carry_n"), W2)}
 
 
 async def _run(dut: Any, name: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -47,43 +35,24 @@ async def _run(dut: Any, name: str, a: np.ndarray, b: np.ndarray) -> None:
     await FallingEdge(dut.clk)
     dut.clr.value = 0
     await FallingEdge(dut.clk)  # clear has settled; the first beat is sampled at the next edge
-    seen: dict[str, list[int]] = {"mac": [], "opt1": [], "mac_n": [], "opt1_n": []}
-    for edge in range(1, k + EXTRA + 1):
-        if edge <= k:
-            dut.a.value = int(a[edge - 1]) & 0xFF
-            dut.b.value = int(b[edge - 1]) & 0xFF
-            dut.vld.value = 1
-        else:
-            dut.vld.value = 0
-        await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-        seen["mac"].append(_signed(int(dut.mac_acc.value), W1))
-        seen["opt1"].append(_signed(int(dut.opt1_sum.value) + int(dut.opt1_carry.value), W1))
-        seen["mac_n"].append(_signed(int(dut.mac_acc_n.value), W2))
-        seen["opt1_n"].append(_signed(int(dut.opt1_sum_n.value) + int(dut.opt1_carry_n.value),
-                                      W2))
-    for pe, width in (("mac", W1), ("opt1", W1), ("mac_n", W2), ("opt1_n", W2)):
+    seen: dict[str, list[int]] = {pe: [] for pe in PES}
+    beats = [{"a": int(a[i]) & 0xFF, "b": int(b[i]) & 0xFF} for i in range(k)]
+    async for _ in tpe_bench.stream(dut, beats, "vld", EXTRA):
+        for pe, (signals, width) in PES.items():
+            seen[pe].append(tpe_bench.signed(sum(tpe_bench.flag(dut, s) for s in signals), width))
+    for pe, (_, width) in PES.items():
         want = pe_trajectory(a, b, width, k + EXTRA)
         golden = int(arith.mac_gemm(a[None, :], b[:, None], width)[0, 0])
         got = seen[pe]
         # RTL cycles: the first edge after which the value is final and never changes again
         rtl = next(e for e in range(len(got), 0, -1)
                    if e == 1 or got[e - 2] != got[-1]) if got[-1] == golden else -1
-        ok = got == want and got[-1] == golden
-        _report({"test": name, "gemm": f"{pe} K={k}", "ok": ok, "rtl_cycles": rtl,
-                 "model_cycles": pe_cycles(k), "pe": pe})
-        assert got == want, f"{pe}: trajectory {got} != model {want}"
-        assert got[-1] == golden, f"{pe}: {got[-1]} != golden {golden}"
-        assert rtl == pe_cycles(k), f"{pe}: rtl cycles {rtl} != model {pe_cycles(k)}"
+        tpe_bench.check(name, pe, f"K={k}", rtl, pe_cycles(k),
+                        ("model trajectory", got, want), ("golden", got[-1], golden), pe=pe)
 
 
 async def _start(dut: Any) -> None:
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.clr.value = 1
-    dut.vld.value = 0
-    dut.a.value = 0
-    dut.b.value = 0
-    await RisingEdge(dut.clk)
+    await tpe_bench.start(dut, 1, clr=1, vld=0, a=0, b=0)
 
 
 def _nonzero_last(a: np.ndarray, b: np.ndarray) -> None:
@@ -122,9 +91,7 @@ async def corners(dut: Any) -> None:
 async def real_minilm(dut: Any) -> None:
     """Rows of real MiniLM INT8 weights against real activations (K = 48 prefix)."""
     await _start(dut)
-    sample = load_sample()
-    a_q, b_x = sample["a_q0"].astype(np.int64), sample["b_x"].astype(np.int64)
     for row in range(3):
-        a, b = a_q[row, :48].copy(), b_x[:48, row].copy()
+        a, b = tpe_bench.minilm(row, slice(0, 48), row)
         _nonzero_last(a, b)
         await _run(dut, "real_minilm", a, b)
