@@ -52,7 +52,10 @@ def simulate(workload: Workload) -> Result:
 
 
 def efficiency_metrics(result: Result, costing: Costing) -> dict[str, float]:
-    """Totals and efficiencies: energy (pJ, J), area (um^2, mm^2), GOPS, GOPS/W, GOPS/mm^2."""
+    """Totals and efficiencies: energy (pJ, J), area (um^2, mm^2), GOPS, GOPS/W, GOPS/mm^2.
+
+    A family metric ``energy_scale_per_X`` (the factor from this run's energy to one X, e.g. a
+    generated token) adds ``energy_per_X_j`` (J per X)."""
     seconds = result.seconds
     ops = 2.0 * result.macs
     energy_j = costing.total_energy_pj * 1e-12
@@ -62,6 +65,9 @@ def efficiency_metrics(result: Result, costing: Costing) -> dict[str, float]:
         "energy_j": energy_j, "area_um2": costing.total_area_um2, "area_mm2": area_mm2,
         "power_w": energy_j / seconds if seconds else 0.0,
     }
+    for key, scale in result.metrics.items():  # a family's energy_scale_per_X -> energy_per_X_j
+        if key.startswith("energy_scale_per_"):
+            metrics[f"energy_per_{key.removeprefix('energy_scale_per_')}_j"] = energy_j * scale
     if ops and seconds:
         metrics["gops"] = ops / seconds / 1e9
         metrics["pj_per_mac"] = costing.total_energy_pj / result.macs

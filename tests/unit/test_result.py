@@ -40,3 +40,14 @@ def test_provenance_names_inputs(repo: Path) -> None:
                     write=False).result
     assert other.provenance.arch_hash != prov.arch_hash
     assert other.provenance.trace_hash == prov.trace_hash
+
+
+def test_energy_scale_metric_gives_energy_per_unit(repo: Path) -> None:
+    """A family metric ``energy_scale_per_token`` turns the run's energy into J per token."""
+    workload = api.load_workload(repo / "workloads/quickstart.yaml")
+    result = api.simulate(workload)
+    result.metrics["energy_scale_per_token"] = 0.25
+    costing = api.apply_costing(result, workload)
+    energy_j = costing.total_energy_pj * 1e-12
+    assert energy_j > 0
+    assert result.metrics["energy_per_token_j"] == energy_j * 0.25
