@@ -9,6 +9,9 @@
   * ``cost.png``: GE and energy per pixel, stochastic vs binary, per basis of comparison.
 ``comparison_tables()`` returns the same numbers as rows, with Yosys counts and the paper's
 published claims beside them as targets.
+
+``python -m sim.models.stochastic.figures OUTDIR`` writes the PNGs into OUTDIR and prints the
+tables as Markdown (``docs/families/stochastic.md`` is made this way).
 """
 
 from __future__ import annotations
@@ -88,26 +91,39 @@ def edge_maps(img: U8, n_bits: int = 256, seed: int = 0) -> dict[str, list[np.nd
     return maps
 
 
-def _save(fig: Any, path: Path) -> Path:
+def _save(fig: Any, path: Path, grey: bool = False) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     _plt().close(fig)
+    if grey:  # a grey-only figure stored as 8-bit greyscale PNG (~4x smaller than RGBA)
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.convert("L").save(path, optimize=True)
     return path
 
 
+MAP_CROP = (slice(40, 296), slice(160, 416))
+"""Window of the image shown in ``edge_maps.png`` (256 x 256; keeps the noisy PNG small). The
+quality curves and tables use the whole image."""
+
+
 def plot_edge_maps(img: U8, path: Path, n_bits: int, seed: int) -> Path:
-    """Grid of edge maps: rows = flip rates, columns = operators."""
+    """Grid of edge maps of a 256 x 256 crop (:data:`MAP_CROP`): rows = flip rates, columns =
+    operators."""
+    if img.shape[0] >= MAP_CROP[0].stop and img.shape[1] >= MAP_CROP[1].stop:
+        img = img[MAP_CROP]
     maps = edge_maps(img, n_bits, seed)
     vmax = float(np.quantile(roberts_binary(img) / G_MAX, 0.99))
     fig, axes = _plt().subplots(len(MAP_RATES), len(maps),
-                                figsize=(4 * len(maps), 4 * len(MAP_RATES)))
+                                figsize=(2.6 * len(maps), 2.8 * len(MAP_RATES)))
     for col, (label, series) in enumerate(maps.items()):
         for row, rate in enumerate(MAP_RATES):
             ax = axes[row, col]
             ax.imshow(np.clip(series[row], 0, None), cmap="gray", vmin=0, vmax=vmax)
-            ax.set_title(f"{label}\nflip rate {rate:.0%}", fontsize=9)
+            ax.set_title(f"{label}\nflip rate {rate:.0%}", fontsize=7)
             ax.axis("off")
-    return _save(fig, path)
+    return _save(fig, path, grey=True)
 
 
 def plot_quality(img: U8, path: Path, n_bits: int, seed: int, image: str) -> Path:
@@ -207,3 +223,51 @@ def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0,
             1 - yosys["sc_roberts"]["transistors"] / yosys["bin_roberts"]["transistors"])
         tables["yosys"] = yosys
     return tables
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def print_tables(tables: dict[str, Any]) -> None:
+    """Print :func:`comparison_tables` as Markdown tables (published targets labelled as such)."""
+    for key, rows in tables.items():
+        print(f"\n## {key}")
+        if isinstance(rows, list) and rows:
+            cols = list(rows[0])
+            print("| " + " | ".join(cols) + " |")
+            print("|" + "---|" * len(cols))
+            for row in rows:
+                print("| " + " | ".join(_fmt(row[c]) for c in cols) + " |")
+        elif isinstance(rows, dict):
+            for name, val in rows.items():
+                label = "published target" if key == "published" else "measured"
+                print(f"- {name} ({label}): {_fmt(val)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.models.stochastic.figures OUTDIR [--no-yosys]``: writes the PNGs into
+    OUTDIR and prints the comparison tables (measured, with published targets labelled)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sim.models.stochastic.figures",
+                                     description=main.__doc__)
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--image", default="camera")
+    parser.add_argument("--n-bits", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-yosys", action="store_true", help="skip the Yosys counts")
+    parser.add_argument("--no-figures", action="store_true", help="print the tables only")
+    args = parser.parse_args(argv)
+    if not args.no_figures:
+        for path in make_figures(args.outdir, args.image, args.n_bits, args.seed):
+            print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
+    print_tables(comparison_tables(args.n_bits, args.image, args.seed,
+                                   with_yosys=not args.no_yosys))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
