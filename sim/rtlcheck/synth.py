@@ -25,8 +25,10 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -370,6 +372,24 @@ def synthesize(target: SynthTarget, table45: TechTable, force: bool = False) -> 
     payload = {k: v for k, v in asdict(result).items() if k != "cached"}
     cached.write_text(json.dumps(payload, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def run_yosys_scratch(script: str, sources: Iterable[Path], timeout_s: float = TIMEOUT_S
+                      ) -> tuple[int, str]:
+    """Run a Yosys script in a scratch folder that holds copies of ``sources``; returns the exit
+    status and the log. The script must name sources by bare file name: Yosys runs in a WASI
+    sandbox that maps a private folder over ``/tmp``, so absolute paths below ``/tmp`` (a
+    checkout there, say) are invisible to it, while the working folder always is visible."""
+    with tempfile.TemporaryDirectory(prefix="sim-yosys-") as tmp:
+        work = Path(tmp)
+        for source in sources:
+            shutil.copyfile(source, work / source.name)
+        (work / "run.ys").write_text(script, encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-c", _RUNNER, "-q", "-s", "run.ys", "-l",
+                               "run.log"], cwd=work, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+        log = (work / "run.log").read_text() if (work / "run.log").is_file() else ""
+    return proc.returncode, log or proc.stderr
 
 
 @lru_cache(maxsize=1)

