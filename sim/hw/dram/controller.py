@@ -222,18 +222,23 @@ class ChannelSim:
         self._emit(cycle, "WR" if w else "RD", b, self.open_row[b], r)
 
     # -- main loop -----------------------------------------------------------------------
+    def _admit(self, now: int, pending: deque[int], req: _Requests) -> None:
+        """Queue the requests that have arrived by cycle ``now`` (while queue space lasts) and
+        flag each rank whose refresh is due."""
+        while pending and req.arrival[pending[0]] <= now and self.queued < self.queue_size:
+            r = pending.popleft()
+            self.queues[int(req.bank[r])].append(r)
+            self.queued += 1
+        for rank, due in enumerate(self.ref_due):
+            if not self.ref_pending[rank] and due <= now:
+                self.ref_pending[rank] = True
+
     def run(self, req: _Requests, order: list[int]) -> None:
         """Serve the requests ``order`` (indices into ``req``, sorted by arrival)."""
         pending = deque(order)
         now = 0
         while True:
-            while pending and req.arrival[pending[0]] <= now and self.queued < self.queue_size:
-                r = pending.popleft()
-                self.queues[int(req.bank[r])].append(r)
-                self.queued += 1
-            for rank, due in enumerate(self.ref_due):
-                if not self.ref_pending[rank] and due <= now:
-                    self.ref_pending[rank] = True
+            self._admit(now, pending, req)
             best = self._best(now, req)
             if best is None and not pending:
                 return

@@ -202,13 +202,7 @@ class PimChannelSim(ChannelSim):
         pending = deque(order)
         now = 0
         while True:
-            while pending and req.arrival[pending[0]] <= now and self.queued < self.queue_size:
-                r = pending.popleft()
-                self.queues[int(req.bank[r])].append(r)
-                self.queued += 1
-            for rank, due in enumerate(self.ref_due):
-                if not self.ref_pending[rank] and due <= now:
-                    self.ref_pending[rank] = True
+            self._admit(now, pending, req)
             self._start_tile(now, req)
             self.reserved = [iv for iv in self.reserved if iv[1] > now]
             best = None if self._normal_blocked(req) else self._best(now, req)
