@@ -44,6 +44,8 @@ def to_sim_error(exc: ValidationError, schema: type[BaseModel], doc: Document,
             return SimError("required field is missing", tag_where, accepted=tags)
         return SimError(f"unknown {field} {ctx.get('tag')!r}", tag_where, accepted=tags)
     value = err.get("input")
+    if kind == "value_error" and isinstance(value, dict):  # a cross-field check of a section
+        return SimError(str(err["msg"]).removeprefix("Value error, "), where)
     return SimError(f"{_message(err)}, got {_short(value)}", where, accepted=_accepted(err))
 
 

@@ -89,15 +89,19 @@ def _piece(doc: Document, key: str, value: Any) -> tuple[Source, Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Copy of ``data`` with ``{"arch.rows": 32, ...}`` set by dotted path."""
+    """Copy of ``data`` with ``{"arch.rows": 32, ...}`` set by dotted path.
+
+    A mapping missing on the way is created (``arch.memory.hbm.org.channels`` over a preset
+    with no ``org``); the family's schema then judges the fields. A scalar on the way is an error.
+    """
     out = copy.deepcopy(data)
     for path, value in overrides.items():
         node = out
         *parents, last = path.split(".")
         for part in parents:
-            if not isinstance(node.get(part), dict):
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
                 raise SimError(f"cannot set {path!r}: {part!r} is not a mapping")
-            node = node[part]
         node[last] = value
     return out
 

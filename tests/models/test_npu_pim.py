@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -224,15 +226,42 @@ def test_timeline_plot(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- errors
-def test_bad_arch_values_are_sim_errors() -> None:
-    with pytest.raises(SimError, match="row_buffers must be 1"):
-        NpuPimModel(arch("naive_pim", memory__pim__row_buffers=2))
-    with pytest.raises(SimError, match="unknown hbm timing"):
-        NpuPimModel(arch(memory__hbm__timing={"tBOGUS": 3}))
-    with pytest.raises(SimError, match="dataflow must be WS"):
-        NpuPimModel(arch(npu__dataflow="OS"))
+def test_bad_arch_values_fail_validation() -> None:
+    """Cross-field checks run in the schema (so the CLI can name the file and line)."""
+    with pytest.raises(ValueError, match="row_buffers must be 1"):
+        arch("naive_pim", memory__pim__row_buffers=2)
+    with pytest.raises(ValueError, match="unknown hbm timing"):
+        arch(memory__hbm__timing={"tBOGUS": 3})
+    with pytest.raises(ValueError, match="dataflow must be WS"):
+        arch(npu__dataflow="OS")
     with pytest.raises(ValueError):
         arch(npu__arrays=0)
+
+
+@pytest.mark.parametrize("item, message", [
+    ("arch.system=naive_pim", "row_buffers must be 1"),
+    ("arch.memory.hbm.org.chanels=16", "unknown hbm organisation field 'chanels'"),
+])
+def test_cross_field_errors_name_the_arch_file(sim_cli: Any, tmp_path: Path, item: str,
+                                               message: str) -> None:
+    outcome = sim_cli("run", str(ROOT / "workloads/gpt3-13b-decode.yaml"), "-o", str(tmp_path),
+                      "--set", item)
+    assert outcome.code == 2 and outcome.stderr.count("\n") == 1
+    assert outcome.stderr.startswith(f"error: {ROOT / 'arch/neupims.yaml'}:5: "), outcome.stderr
+    assert message in outcome.stderr
+
+
+def test_set_creates_a_missing_section(sim_cli: Any, tmp_path: Path) -> None:
+    """``org`` is absent from the shipped arch (its preset fills it); ``--set`` reaches it."""
+    runs = {}
+    for channels in (16, 32):
+        out = tmp_path / str(channels)
+        outcome = sim_cli("run", str(ROOT / "workloads/gpt3-13b-decode.yaml"), "-o", str(out),
+                          "--set", f"arch.memory.hbm.org.channels={channels}",
+                          "--set", "trace.batch=64")
+        assert outcome.code == 0, outcome.stderr
+        runs[channels] = json.loads((out / "result.json").read_text())["cycles"]
+    assert runs[16] > runs[32]
 
 
 def test_unsupported_op_kind() -> None:

@@ -108,6 +108,15 @@ class NpuPimArch(ArchBase):
         cfg = self.memory.hbm
         return make_config(cfg.preset, dict(cfg.org), dict(cfg.timing))
 
+    @model_validator(mode="after")
+    def _consistent(self) -> NpuPimArch:
+        """Run :meth:`check` at validation time, so its errors carry the arch file's line."""
+        try:
+            self.check()
+        except SimError as exc:
+            raise ValueError(exc.render()) from None
+        return self
+
     def check(self) -> None:
         """Cross-field checks that the schema cannot express; SimError if violated."""
         cfg = self.hbm_config()
