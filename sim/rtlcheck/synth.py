@@ -184,10 +184,11 @@ SYNTH_TARGETS: tuple[SynthTarget, ...] = (
 # Kernels on disk that are deliberately not synthesised, with the reason shown in the report.
 SYNTH_EXCLUDED: dict[str, str] = {
     # The NE16 slice keeps its weight buffer (147 kbit at the default parameters) and every
-    # pipeline stage in flip-flops: Yosys' generic flow exceeds TIMEOUT_S and the WebAssembly
-    # memory cap (26 min even at the smallest bench parameters). The gap9 model costs no gates;
-    # its logic energy comes from GAP9's published power (sim/tech/tables/gap9.yaml).
-    "gap9": "not synthesised: 147 kbit of flop buffers, Yosys > 15 min (see docs/tech.md)",
+    # pipeline stage in flip-flops: at the default parameters Yosys' generic flow exceeds the
+    # WebAssembly memory cap; at the smallest bench parameters it takes 12-26 min (666k GE). The
+    # gap9 model costs no gates; its logic energy comes from GAP9's published power
+    # (sim/tech/tables/gap9.yaml).
+    "gap9": "not synthesised: 147 kbit of flop buffers, Yosys 12-26 min (see docs/tech.md)",
 }
 
 
