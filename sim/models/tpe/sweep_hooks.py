@@ -1,0 +1,75 @@
+"""The ``tpe`` family's addition to sweep reports: published transformed-vs-baseline ratios.
+
+For every architecture in the sweep, the published area- and energy-efficiency ratios (Wu et al.,
+``evaluate.PUBLISHED``) beside the mean ratio of the sweep's transformed points over the baseline
+points that share every other varied field (the pairs of ``evaluate.PAIRS``; bit-slice vs
+Laconic-style is matched ignoring architecture, PE and sizes, which differ by definition).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sim.models.tpe.evaluate import PAIRS, PUBLISHED
+from sim.report.families import PointData, Reference, SweepData, register_family_report
+
+FAMILY = "tpe"
+SOURCE = "Wu et al., HPCA 2025 (SMIC 28 nm), shared/reference/tpe.md"
+DESIGN_FIELDS = ("arch.architecture", "arch.pe", "arch.dataflow", "arch.sizes")
+METRICS = (("area efficiency", "gops_per_mm2", 0), ("energy efficiency", "gops_per_w", 1))
+
+
+def _designs(data: SweepData) -> list[tuple[str, str, PointData]]:
+    """(architecture key, PE, point) of every tpe point, read from its resolved arch."""
+    from sim.spec.workload import load_workload
+
+    base = Path(str(data.meta["base"]))
+    out = []
+    for p in data.of_family(FAMILY):
+        arch: Any = load_workload(base, p.params).arch
+        out.append((str(arch.key), str(arch.pe), p))
+    return out
+
+
+def _ratios(data: SweepData, designs: list[tuple[str, str, PointData]], pair: tuple[str, ...],
+            metric: str) -> list[float]:
+    """Transformed / baseline ``metric`` over the points matched on every other varied field."""
+    _, arch, pe, base_arch, base_pe = pair
+    skip = DESIGN_FIELDS if arch != base_arch else ("arch.pe",)
+    keep = [k for k in data.vary if k not in skip]
+    groups: dict[str, dict[tuple[str, ...], list[float]]] = {"t": defaultdict(list),
+                                                             "b": defaultdict(list)}
+    for key, variant, p in designs:
+        side = "t" if (key, variant) == (arch, pe) else "b" if (key, variant) == (
+            base_arch, base_pe) else ""
+        if side and p.metrics.get(metric, 0.0) > 0:
+            groups[side][tuple(repr(p.params.get(k)) for k in keep)].append(p.metrics[metric])
+    t, b = groups["t"], groups["b"]
+    return [x / y for k in t.keys() & b.keys() for x in t[k] for y in b[k]]
+
+
+def references(data: SweepData) -> list[Reference]:
+    """Published ratios of each architecture in the sweep beside the sweep's matched means."""
+    designs = _designs(data)
+    present = {key for key, _, _ in designs}
+    out = []
+    for pair in PAIRS:
+        label, arch, pe, base_arch, base_pe = pair
+        if arch not in present and base_arch not in present:
+            continue
+        published = PUBLISHED["systolic" if label.startswith("systolic") else label]
+        for what, metric, index in METRICS:
+            ratios = _ratios(data, designs, pair, metric)
+            note = (f"mean of {len(ratios)} matched {arch}/{pe} vs {base_arch}/{base_pe} pairs "
+                    "of this sweep; published at the paper's sizes" if ratios else
+                    f"not simulated: the sweep needs both {arch}/{pe} and {base_arch}/{base_pe}")
+            out.append(Reference(f"{label}: {pe} vs {base_pe}", what, published[index], "x",
+                                 SOURCE, sum(ratios) / len(ratios) if ratios else None, note))
+    return out
+
+
+def register() -> None:
+    """Register the hook with the sweep report."""
+    register_family_report(FAMILY, references=references)
