@@ -18,18 +18,26 @@ from sim.report.families import PointData, Reference, SweepData, register_family
 FAMILY = "tpe"
 SOURCE = "Wu et al., HPCA 2025 (SMIC 28 nm), shared/reference/tpe.md"
 DESIGN_FIELDS = ("arch.architecture", "arch.pe", "arch.dataflow", "arch.sizes")
+KEY_FIELDS = DESIGN_FIELDS[:3]
+"""The fields that decide a point's architecture key and PE."""
 METRICS = (("area efficiency", "gops_per_mm2", 0), ("energy efficiency", "gops_per_w", 1))
 
 
 def _designs(data: SweepData) -> list[tuple[str, str, PointData]]:
-    """(architecture key, PE, point) of every tpe point, read from its resolved arch."""
+    """(architecture key, PE, point) of every tpe point, read from its resolved arch (loaded once
+    per distinct architecture / PE / dataflow)."""
     from sim.spec.workload import load_workload
 
     base = Path(str(data.meta["base"]))
+    known: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
     out = []
     for p in data.of_family(FAMILY):
-        arch: Any = load_workload(base, p.params).arch
-        out.append((str(arch.key), str(arch.pe), p))
+        fields = {k: p.params[k] for k in KEY_FIELDS if k in p.params}
+        seen = tuple((k, repr(v)) for k, v in fields.items())
+        if seen not in known:
+            arch: Any = load_workload(base, fields).arch
+            known[seen] = (str(arch.key), str(arch.pe))
+        out.append((*known[seen], p))
     return out
 
 
