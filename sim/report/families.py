@@ -76,6 +76,22 @@ class Reference:
         return self.simulated / self.published - 1.0
 
 
+def matched_ratios(data: SweepData, side: Callable[[PointData], str | None], metric: str,
+                   ignore: tuple[str, ...] = ()) -> list[float]:
+    """``metric`` of each ``"num"`` point over each ``"den"`` point (as ``side`` labels them) that
+    agrees with it on every varied field except those in ``ignore``; points lacking a positive
+    ``metric`` are left out. The basis of a family's "simulated vs published ratio"."""
+    keep = [k for k in data.vary if k not in ignore]
+    groups: dict[str, dict[tuple[str, ...], list[float]]] = {"num": {}, "den": {}}
+    for p in data.points:
+        which = side(p)
+        if which in groups and p.metrics.get(metric, 0.0) > 0:
+            key = tuple(repr(p.params.get(k)) for k in keep)
+            groups[which].setdefault(key, []).append(p.metrics[metric])
+    num, den = groups["num"], groups["den"]
+    return [x / y for key in num.keys() & den.keys() for x in num[key] for y in den[key]]
+
+
 FigureHook = Callable[[SweepData], "list[tuple[str, Figure]]"]
 ReferenceHook = Callable[[SweepData], list[Reference]]
 

@@ -13,7 +13,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from sim.models.npu_pim.table import PUBLISHED
-from sim.report.families import PointData, Reference, SweepData, register_family_report
+from sim.report.families import (
+    PointData,
+    Reference,
+    SweepData,
+    matched_ratios,
+    register_family_report,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -70,22 +76,15 @@ def figures(data: SweepData) -> list[tuple[str, Figure]]:
     return [("decode", fig)]
 
 
-def _match_key(point: PointData, vary: list[str], skip: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(repr(point.params.get(k)) for k in vary if k != SYSTEM and k not in skip)
-
-
 def speedups(data: SweepData, baseline: str) -> list[float]:
-    """NeuPIMs-style tokens/s over ``baseline``'s, one per group of points that agree on every
+    """NeuPIMs-style tokens/s over ``baseline``'s, for every pair of points that agree on every
     other varied parameter (PIM fields excepted for the naive baseline)."""
+    def side(p: PointData) -> str | None:
+        system = _system(p) if p.family == FAMILY else ""
+        return "num" if system == "neupims" else "den" if system == baseline else None
+
     skip = PIM_COUPLED if baseline == "naive_pim" else ()
-    neupims: dict[tuple[str, ...], list[float]] = defaultdict(list)
-    base: dict[tuple[str, ...], list[float]] = defaultdict(list)
-    for p in data.of_family(FAMILY):
-        system, tps = _system(p), p.metrics.get("tokens_per_s", 0.0)
-        if tps > 0 and system in ("neupims", baseline):
-            (neupims if system == "neupims" else base)[_match_key(p, data.vary, skip)].append(tps)
-    return [n / b for key in neupims.keys() & base.keys()
-            for n in neupims[key] for b in base[key]]
+    return matched_ratios(data, side, "tokens_per_s", (SYSTEM, *skip))
 
 
 def references(data: SweepData) -> list[Reference]:

@@ -8,12 +8,17 @@ Laconic-style is matched ignoring architecture, PE and sizes, which differ by de
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from sim.models.tpe.evaluate import PAIRS, PUBLISHED
-from sim.report.families import PointData, Reference, SweepData, register_family_report
+from sim.report.families import (
+    PointData,
+    Reference,
+    SweepData,
+    matched_ratios,
+    register_family_report,
+)
 
 FAMILY = "tpe"
 SOURCE = "Wu et al., HPCA 2025 (SMIC 28 nm), shared/reference/tpe.md"
@@ -45,17 +50,14 @@ def _ratios(data: SweepData, designs: list[tuple[str, str, PointData]], pair: tu
             metric: str) -> list[float]:
     """Transformed / baseline ``metric`` over the points matched on every other varied field."""
     _, arch, pe, base_arch, base_pe = pair
-    skip = DESIGN_FIELDS if arch != base_arch else ("arch.pe",)
-    keep = [k for k in data.vary if k not in skip]
-    groups: dict[str, dict[tuple[str, ...], list[float]]] = {"t": defaultdict(list),
-                                                             "b": defaultdict(list)}
-    for key, variant, p in designs:
-        side = "t" if (key, variant) == (arch, pe) else "b" if (key, variant) == (
-            base_arch, base_pe) else ""
-        if side and p.metrics.get(metric, 0.0) > 0:
-            groups[side][tuple(repr(p.params.get(k)) for k in keep)].append(p.metrics[metric])
-    t, b = groups["t"], groups["b"]
-    return [x / y for k in t.keys() & b.keys() for x in t[k] for y in b[k]]
+    design = {id(p): (key, variant) for key, variant, p in designs}
+
+    def side(p: PointData) -> str | None:
+        found = design.get(id(p))
+        return "num" if found == (arch, pe) else "den" if found == (base_arch, base_pe) else None
+
+    return matched_ratios(data, side, metric,
+                          DESIGN_FIELDS if arch != base_arch else ("arch.pe",))
 
 
 def references(data: SweepData) -> list[Reference]:
