@@ -29,7 +29,6 @@ class NpuPimModel:
     """Runs traces on an :class:`NpuPimArch`."""
 
     def __init__(self, arch: NpuPimArch) -> None:
-        arch.check()
         self.arch = arch
 
     def run(self, trace: Trace, seed: int) -> Result:

@@ -28,32 +28,31 @@ KEY_FIELDS = DESIGN_FIELDS[:3]
 METRICS = (("area efficiency", "gops_per_mm2", 0), ("energy efficiency", "gops_per_w", 1))
 
 
-def _designs(data: SweepData) -> list[tuple[str, str, PointData]]:
-    """(architecture key, PE, point) of every tpe point, read from its resolved arch (loaded once
-    per distinct architecture / PE / dataflow)."""
+def _designs(data: SweepData) -> dict[int, tuple[str, str]]:
+    """(architecture key, PE) of every tpe point by ``id(point)``, read from its resolved arch
+    (loaded once per distinct architecture / PE / dataflow)."""
     from sim.spec.workload import load_workload
 
     base = Path(str(data.meta["base"]))
     known: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
-    out = []
+    out = {}
     for p in data.of_family(FAMILY):
         fields = {k: p.params[k] for k in KEY_FIELDS if k in p.params}
         seen = tuple((k, repr(v)) for k, v in fields.items())
         if seen not in known:
             arch: Any = load_workload(base, fields).arch
             known[seen] = (str(arch.key), str(arch.pe))
-        out.append((*known[seen], p))
+        out[id(p)] = known[seen]
     return out
 
 
-def _ratios(data: SweepData, designs: list[tuple[str, str, PointData]], pair: tuple[str, ...],
+def _ratios(data: SweepData, designs: dict[int, tuple[str, str]], pair: tuple[str, ...],
             metric: str) -> list[float]:
     """Transformed / baseline ``metric`` over the points matched on every other varied field."""
     _, arch, pe, base_arch, base_pe = pair
-    design = {id(p): (key, variant) for key, variant, p in designs}
 
     def side(p: PointData) -> str | None:
-        found = design.get(id(p))
+        found = designs.get(id(p))
         return "num" if found == (arch, pe) else "den" if found == (base_arch, base_pe) else None
 
     return matched_ratios(data, side, metric,
@@ -63,7 +62,7 @@ def _ratios(data: SweepData, designs: list[tuple[str, str, PointData]], pair: tu
 def references(data: SweepData) -> list[Reference]:
     """Published ratios of each architecture in the sweep beside the sweep's matched means."""
     designs = _designs(data)
-    present = {key for key, _, _ in designs}
+    present = {key for key, _ in designs.values()}
     out = []
     for pair in PAIRS:
         label, arch, pe, base_arch, base_pe = pair
