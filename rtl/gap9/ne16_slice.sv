@@ -10,6 +10,18 @@
 // BPP = ceil(K*OUT_BITS/256). NQ phases are skipped when norm_en = 0 (raw 32-bit outputs).
 // The cycle model of sim/models/gap9/cycles.py predicts exactly these counts.
 //
+// Structure (what `sim rtl synth gap9` synthesizes is ne16_engine, module by module):
+//   ne16_slice   the bench top: ne16_engine plus the x/w/p memories, which stand for the cluster
+//                L1 (TCDM) that NE16's streamer reads; they are not part of the engine.
+//   ne16_engine  control, the input window buffer (a shift register filled during LOAD), the
+//                SIDE x SIDE columns, and streamout: 32 normquant lanes over one beat.
+//   ne16_column  one output pixel: 9 x LANES AND-and-add 1 x 8-bit products, the weight-offset
+//                sum, and the K accumulators with their shared MV / scale / bias update logic.
+//   ne16_quant   rounding shift, ReLU and clipping of one 32-bit value.
+// The weight offset (woff * sum of the window's inputs) is added to each channel together with
+// its first weight bit in MV, rather than in WOFF: addition wraps mod 2^32, so the accumulators
+// end the same, and one adder per column does what the WOFF phase would do for all K channels.
+//
 // Memories are written by the bench before `start` (not counted):
 //   x memory  : word = one input pixel, LANES bytes (lane l at bits 8l+:8);
 //               address nin*(SIDE+2)^2 + pixel, pixel row-major in the window (1x1: the
@@ -60,23 +72,88 @@ module ne16_slice #(
     output logic                    o_valid,
     output logic [255:0]            o_data
 );
-    localparam int COLS = SIDE * SIDE;
-    localparam int R = SIDE + 2;
-    localparam int RR = R * R;
+    localparam int RR = (SIDE + 2) * (SIDE + 2);
     localparam int XDEPTH = NIN_MAX * RR;
     localparam int WDEPTH = NIN_MAX * KMAX * 8;
-
-    typedef enum logic [3:0] {
-        S_IDLE, S_LOAD, S_WOFF, S_MV, S_UPD, S_NQM, S_NQB, S_SO
-    } state_t;
 
     logic [LANES*8-1:0] xmem [XDEPTH];
     logic [9*LANES-1:0] wmem [WDEPTH];
     logic [7:0]         scale_m [KMAX];
-    logic signed [31:0] bias_m [KMAX];
+    logic [31:0]        bias_m [KMAX];
 
-    logic [7:0]         xbuf [RR][LANES];
-    logic signed [31:0] acc [COLS][KMAX];
+    always_ff @(posedge clk) begin
+        if (x_we) xmem[x_addr] <= x_wdata;
+        if (w_we) wmem[w_addr] <= w_wdata;
+        if (p_we) begin
+            scale_m[p_addr] <= p_scale;
+            bias_m[p_addr] <= p_bias;
+        end
+    end
+
+    logic [15:0]        x_raddr, w_raddr;
+    logic [7:0]         p_raddr;
+    logic [LANES*8-1:0] x_rdata;
+    logic [9*LANES-1:0] w_rdata;
+    logic [4*8-1:0]     p_scales;
+    logic [8*32-1:0]    p_biases;
+    always_comb begin
+        x_rdata = xmem[x_raddr];
+        w_rdata = wmem[w_raddr];
+        for (int j = 0; j < 8; j++) begin  // channels p_raddr + j (those >= KMAX read as 0)
+            if (j < 4) p_scales[j * 8 +: 8] = (32'(p_raddr) + j < KMAX)
+                                             ? scale_m[32'(p_raddr) + j] : 8'd0;
+            p_biases[j * 32 +: 32] = (32'(p_raddr) + j < KMAX) ? bias_m[32'(p_raddr) + j] : 32'd0;
+        end
+    end
+
+    ne16_engine #(.SIDE(SIDE), .LANES(LANES), .KMAX(KMAX)) u_engine (
+        .clk, .rst_n, .mode, .qw, .k, .n_in, .woff, .shift, .rounding, .relu, .out_sel, .norm_en,
+        .bias_en, .start, .busy, .done, .o_valid, .o_data, .x_raddr, .x_rdata, .w_raddr, .w_rdata,
+        .p_raddr, .p_scales, .p_biases);
+endmodule
+
+// The engine: control, input window, columns, streamout. The memory read ports are
+// combinational (data of this cycle's address in the same cycle), like the bench memories.
+module ne16_engine #(
+    parameter int SIDE  = 3,
+    parameter int LANES = 16,
+    parameter int KMAX  = 32
+) (
+    input  logic                    clk,
+    input  logic                    rst_n,
+    input  logic [1:0]              mode,
+    input  logic [3:0]              qw,
+    input  logic [6:0]              k,
+    input  logic [4:0]              n_in,
+    input  logic signed [31:0]      woff,
+    input  logic [4:0]              shift,
+    input  logic                    rounding,
+    input  logic                    relu,
+    input  logic [1:0]              out_sel,
+    input  logic                    norm_en,
+    input  logic                    bias_en,
+    input  logic                    start,
+    output logic                    busy,
+    output logic                    done,
+    output logic                    o_valid,
+    output logic [255:0]            o_data,
+    output logic [15:0]             x_raddr,   // input pixel word
+    input  logic [LANES*8-1:0]      x_rdata,
+    output logic [15:0]             w_raddr,   // weight word
+    input  logic [9*LANES-1:0]      w_rdata,
+    output logic [7:0]              p_raddr,   // first channel of 4 scales / 8 biases
+    input  logic [4*8-1:0]          p_scales,
+    input  logic [8*32-1:0]         p_biases
+);
+    localparam int COLS = SIDE * SIDE;
+    localparam int R = SIDE + 2;
+    localparam int RR = R * R;
+    localparam int PIXW = LANES * 8;   // bits of one window pixel
+    localparam int ROWW = KMAX * 32;   // bits of one column's accumulators
+
+    typedef enum logic [3:0] {
+        S_IDLE, S_LOAD, S_WOFF, S_MV, S_UPD, S_NQM, S_NQB, S_SO
+    } state_t;
 
     state_t      state;
     logic [15:0] cnt;
@@ -87,17 +164,17 @@ module ne16_slice #(
     logic [3:0]  beat;   // streamout beat
 
     // ------------------------------------------------------------------ derived lengths
-    logic [6:0]  obits;
+    logic [1:0]  osel;   // output width: 0 = 8, 1 = 16, 2 = 32 bit
     logic [4:0]  bpp;
     logic [15:0] len_load, len_woff, len_mv, len_nqm, len_nqb, len_so, plen;
     always_comb begin
-        obits = (out_sel == 2'd0) ? 7'd8 : (out_sel == 2'd1) ? 7'd16 : 7'd32;
-        bpp = 5'(((32'(k) * 32'(obits)) + 32'd255) / 32'd256);
+        osel = (out_sel == 2'd3) ? 2'd2 : out_sel;
+        bpp = 5'(((32'(k) << (32'd3 + 32'(osel))) + 32'd255) >> 8);
         len_load = (mode == 2'd2) ? 16'(10 + COLS) : 16'(6 + RR);
         len_woff = (mode == 2'd1) ? 16'(6 + 32'(k)) : 16'd6;
         len_mv = (mode == 2'd2) ? 16'(6 + 32'(k)) : 16'(6 + 32'(k) * 32'(qw));
-        len_nqm = 16'(9 + (32'(k) + 3) / 4);
-        len_nqb = 16'(8 + (32'(k) + 7) / 8);
+        len_nqm = 16'(9 + ((32'(k) + 3) >> 2));
+        len_nqb = 16'(8 + ((32'(k) + 7) >> 3));
         len_so = 16'(3 + COLS * 32'(bpp) + 1);
         case (state)
             S_LOAD:  plen = len_load;
@@ -111,115 +188,119 @@ module ne16_slice #(
         endcase
     end
 
-    // ------------------------------------------------------------------ datapath (combinational)
-    // window pixel of column c and tap t (3x3 / depthwise); 1x1 reads pixel c
+    // ------------------------------------------------------------------ memory reads
+    logic [15:0] load_pix;   // window pixel fetched this LOAD cycle
+    logic        load_en;
+    logic [5:0]  grp;        // channel group of the NQ phases (4 channels in NQM, 8 in NQB)
+    always_comb begin
+        load_pix = cnt - ((mode == 2'd2) ? 16'd10 : 16'd6);
+        load_en = state == S_LOAD && cnt >= ((mode == 2'd2) ? 16'd10 : 16'd6)
+                  && load_pix < 16'(RR);
+        x_raddr = 16'(32'(nin) * RR + 32'(load_pix));
+        case (mode)
+            2'd2:    w_raddr = 16'(32'(kk) * 32'(n_in) + 32'(nin));
+            2'd1:    w_raddr = 16'(bb);
+            default: w_raddr = 16'((32'(kk) * 32'(n_in) + 32'(nin)) * 32'(qw) + 32'(bb));
+        endcase
+        grp = (state == S_NQM) ? 6'(cnt - 16'd9) : 6'(cnt - 16'd8);
+        p_raddr = (state == S_NQM) ? {grp, 2'b00} : 8'({grp, 3'b000});
+    end
+
+    // ------------------------------------------------------------------ input window
+    // LOAD shifts pixel words in at the top: after RR words (3x3, depthwise) pixel p sits at
+    // slot p; after COLS words (1x1) output pixel c sits at slot RR - COLS + c.
+    logic [RR*PIXW-1:0] xbuf;
+    always_ff @(posedge clk)
+        if (load_en) xbuf <= {x_rdata, xbuf[RR*PIXW-1:PIXW]};
+
+    // weight bits and offset-sum inputs each (tap, lane) contributes, common to all columns
+    logic [9*LANES-1:0] wsel, xsel;
+    always_comb
+        for (int t = 0; t < 9; t++)
+            for (int l = 0; l < LANES; l++) begin
+                case (mode)
+                    2'd2: begin  // 1x1: tap t carries weight bit t, every tap reads the pixel
+                        wsel[t * LANES + l] = w_rdata[t * LANES + l] && t < 8 && t < 32'(qw);
+                        xsel[t * LANES + l] = (t == 0);
+                    end
+                    2'd1: begin  // depthwise: lane kk only
+                        wsel[t * LANES + l] = w_rdata[t * LANES + l] && 32'(kk) == l;
+                        xsel[t * LANES + l] = (32'(kk) == l);
+                    end
+                    default: begin
+                        wsel[t * LANES + l] = w_rdata[t * LANES + l];
+                        xsel[t * LANES + l] = 1'b1;
+                    end
+                endcase
+            end
+
+    // window pixel of column c and tap t (3x3 / depthwise)
     function automatic int wpix(input int c, input int t);
         wpix = ((c / SIDE) + (t / 3)) * R + (c % SIDE) + (t % 3);
     endfunction
 
-    logic [9*LANES-1:0] wword;
-    logic [15:0]        waddr;
-    logic signed [31:0] mvsum [COLS];    // this cycle's contribution per column
-    logic signed [31:0] xsum [COLS];     // weight-offset sums per column
-    logic [6:0]         dwch;            // channel of the depthwise weight-offset pass
+    // ------------------------------------------------------------------ columns
+    logic [1:0] acc_op;
+    logic       acc_clear;
     always_comb begin
-        dwch = 7'(cnt - 16'd6);
-        case (mode)
-            2'd2:    waddr = 16'(32'(kk) * 32'(n_in) + 32'(nin));
-            2'd1:    waddr = 16'(bb);
-            default: waddr = 16'((32'(kk) * 32'(n_in) + 32'(nin)) * 32'(qw) + 32'(bb));
-        endcase
-        wword = wmem[waddr];
-        for (int c = 0; c < COLS; c++) begin
-            logic [31:0] s;
-            logic [31:0] sx;
-            s = 32'd0;
-            sx = 32'd0;
-            if (mode == 2'd2) begin
-                for (int b = 0; b < 8; b++) begin
-                    logic [31:0] part;
-                    part = 32'd0;
-                    for (int l = 0; l < LANES; l++)
-                        if (wword[b * LANES + l] && (b < 32'(qw))) part += 32'(xbuf[c][l]);
-                    s += part << b;
-                end
-                for (int l = 0; l < LANES; l++) sx += 32'(xbuf[c][l]);
-            end else if (mode == 2'd1) begin
-                for (int t = 0; t < 9; t++) begin
-                    if (32'(kk) < LANES && wword[t * LANES + 32'(kk)])
-                        s += 32'(xbuf[wpix(c, t)][kk[4:0]]);
-                    if (32'(dwch) < LANES) sx += 32'(xbuf[wpix(c, t)][dwch[4:0]]);
-                end
-                s = s << bb;
-            end else begin
-                for (int t = 0; t < 9; t++)
-                    for (int l = 0; l < LANES; l++) begin
-                        if (wword[t * LANES + l]) s += 32'(xbuf[wpix(c, t)][l]);
-                        sx += 32'(xbuf[wpix(c, t)][l]);
-                    end
-                s = s << bb;
-            end
-            mvsum[c] = s;
-            xsum[c] = sx;
-        end
+        acc_clear = state == S_IDLE && start;
+        if (state == S_MV && cnt >= 16'd6) acc_op = 2'd1;
+        else if (state == S_NQM && cnt >= 16'd9) acc_op = 2'd2;
+        else if (state == S_NQB && cnt >= 16'd8) acc_op = 2'd3;
+        else acc_op = 2'd0;
     end
 
-    // final quantisation of one accumulator (after scale and bias)
-    function automatic logic [31:0] quant(input logic signed [31:0] a);
-        logic signed [32:0] v;
-        logic signed [31:0] r;
-        logic signed [31:0] hi;
-        if (!norm_en) quant = a;
-        else begin
-            v = 33'(a);
-            if (rounding && shift != 5'd0) begin
-                v = v + (33'sd1 <<< (shift - 5'd1));
-                if (v > 33'sh0_7fff_ffff) v = 33'sh0_7fff_ffff;
-            end
-            r = v[31:0];
-            if (relu && r < 0) r = 32'sd0;
-            r = r >>> shift;
-            if (relu) begin
-                hi = (obits == 7'd32) ? 32'sh7fff_ffff : ((32'sd1 <<< obits) - 32'sd1);
-                if (r > hi) r = hi;
-            end else begin
-                hi = (obits == 7'd32) ? 32'sh7fff_ffff : ((32'sd1 <<< (obits - 7'd1)) - 32'sd1);
-                if (r > hi) r = hi;
-                if (r < -hi - 32'sd1) r = -hi - 32'sd1;
-            end
-            quant = r;
-        end
-    endfunction
+    logic [COLS*ROWW-1:0] rows;
+    for (genvar c = 0; c < COLS; c++) begin : g_col
+        logic [9*PIXW-1:0] taps;
+        always_comb
+            for (int t = 0; t < 9; t++)
+                taps[t * PIXW +: PIXW] = (mode == 2'd2) ? xbuf[(RR - COLS + c) * PIXW +: PIXW]
+                                                        : xbuf[wpix(c, t) * PIXW +: PIXW];
+        ne16_column #(.LANES(LANES), .KMAX(KMAX)) u_col (
+            .clk, .taps, .wsel, .xsel, .bitwise(mode == 2'd2), .bb, .woff, .clear(acc_clear),
+            .op(acc_op), .kk, .grp, .k, .scales(p_scales), .biases(p_biases),
+            .row(rows[c * ROWW +: ROWW]));
+    end
 
-    logic [255:0] so_word;
+    // ------------------------------------------------------------------ streamout
+    // Lane j of a beat is channel beat * (256 / OUT_BITS) + j of pixel `pix`.
+    logic [ROWW-1:0]   row;
+    logic [32*32-1:0]  lane_q;
+    logic [255:0]      so_word;
+    always_comb begin
+        row = '0;
+        for (int c = 0; c < COLS; c++)
+            if (pix == 16'(c)) row = rows[c * ROWW +: ROWW];
+    end
+    for (genvar j = 0; j < 32; j++) begin : g_lane
+        logic [31:0] a, q;
+        logic        ok;
+        always_comb begin
+            a = '0;
+            ok = 1'b0;
+            for (int s = 0; s < 3; s++)
+                if (j < (32 >> s))
+                    for (int b = 0; b * (32 >> s) + j < KMAX; b++)
+                        if (osel == 2'(s) && beat == 4'(b)) begin
+                            a = row[(b * (32 >> s) + j) * 32 +: 32];
+                            ok = b * (32 >> s) + j < 32'(k);
+                        end
+        end
+        ne16_quant u_quant (.a, .norm_en, .rounding, .relu, .shift, .osel, .q);
+        assign lane_q[j * 32 +: 32] = ok ? q : 32'd0;
+    end
     always_comb begin
         so_word = 256'd0;
-        for (int j = 0; j < 32; j++) begin
-            int ch;
-            logic [31:0] q;
-            ch = 32'(beat) * (256 / 32'(obits)) + j;
-            q = 32'd0;
-            if (j < 256 / 32'(obits) && ch < 32'(k) && ch < KMAX && pix < COLS)
-                q = quant(acc[pix][ch]);
-            if (j < 256 / 32'(obits)) begin
-                if (obits == 7'd8) so_word[j * 8 +: 8] = q[7:0];
-                else if (obits == 7'd16) so_word[j * 16 +: 16] = q[15:0];
-                else if (j < 8) so_word[j * 32 +: 32] = q;
-            end
-        end
+        for (int j = 0; j < 32; j++)
+            case (osel)
+                2'd0:    so_word[j * 8 +: 8] = lane_q[j * 32 +: 8];
+                2'd1:    if (j < 16) so_word[j * 16 +: 16] = lane_q[j * 32 +: 16];
+                default: if (j < 8) so_word[j * 32 +: 32] = lane_q[j * 32 +: 32];
+            endcase
     end
 
-    // ------------------------------------------------------------------ memories
-    always_ff @(posedge clk) begin
-        if (x_we) xmem[x_addr] <= x_wdata;
-        if (w_we) wmem[w_addr] <= w_wdata;
-        if (p_we) begin
-            scale_m[p_addr] <= p_scale;
-            bias_m[p_addr] <= p_bias;
-        end
-    end
-
-    // ------------------------------------------------------------------ control + accumulators
+    // ------------------------------------------------------------------ control
     logic last;
     assign last = (cnt == plen - 16'd1);
     assign busy = (state != S_IDLE);
@@ -246,32 +327,10 @@ module ne16_slice #(
                     if (start) begin
                         state <= S_LOAD;
                         nin <= '0;
-                        for (int c = 0; c < COLS; c++)
-                            for (int q = 0; q < KMAX; q++) acc[c][q] <= 32'sd0;
                     end
                 end
-                S_LOAD: begin
-                    int lat;
-                    int p;
-                    lat = (mode == 2'd2) ? 10 : 6;
-                    p = 32'(cnt) - lat;
-                    if (32'(cnt) >= lat && p < RR)
-                        for (int l = 0; l < LANES; l++)
-                            xbuf[p][l] <= xmem[32'(nin) * RR + p][l * 8 +: 8];
-                    if (last) begin
-                        state <= S_WOFF;
-                    end
-                end
+                S_LOAD: if (last) state <= S_WOFF;
                 S_WOFF: begin
-                    if (mode == 2'd1) begin
-                        if (cnt >= 16'd6)
-                            for (int c = 0; c < COLS; c++)
-                                acc[c][dwch] <= acc[c][dwch] + woff * xsum[c];
-                    end else if (cnt == 16'd5) begin
-                        for (int c = 0; c < COLS; c++)
-                            for (int q = 0; q < KMAX; q++)
-                                if (q < 32'(k)) acc[c][q] <= acc[c][q] + woff * xsum[c];
-                    end
                     if (last) begin
                         state <= S_MV;
                         kk <= '0;
@@ -280,7 +339,6 @@ module ne16_slice #(
                 end
                 S_MV: begin
                     if (cnt >= 16'd6) begin
-                        for (int c = 0; c < COLS; c++) acc[c][kk] <= acc[c][kk] + mvsum[c];
                         if (mode == 2'd2 || bb == qw - 4'd1) begin
                             bb <= '0;
                             kk <= kk + 7'd1;
@@ -302,35 +360,10 @@ module ne16_slice #(
                         end
                     end
                 end
-                S_NQM: begin
-                    if (cnt >= 16'd9)
-                        for (int j = 0; j < 4; j++) begin
-                            int ch;
-                            ch = (32'(cnt) - 9) * 4 + j;
-                            if (ch < 32'(k) && ch < KMAX)
-                                for (int c = 0; c < COLS; c++)
-                                    acc[c][ch] <= acc[c][ch] * $signed({24'd0, scale_m[ch]});
-                        end
-                    if (last) state <= bias_en ? S_NQB : S_SO;
-                end
-                S_NQB: begin
-                    if (cnt >= 16'd8)
-                        for (int j = 0; j < 8; j++) begin
-                            int ch;
-                            ch = (32'(cnt) - 8) * 8 + j;
-                            if (ch < 32'(k) && ch < KMAX)
-                                for (int c = 0; c < COLS; c++) begin
-                                    logic signed [32:0] sum;
-                                    sum = 33'(acc[c][ch]) + 33'(bias_m[ch]);
-                                    if (sum > 33'sh0_7fff_ffff) acc[c][ch] <= 32'sh7fff_ffff;
-                                    else if (sum < -33'sh0_8000_0000) acc[c][ch] <= 32'sh8000_0000;
-                                    else acc[c][ch] <= sum[31:0];
-                                end
-                        end
-                    if (last) state <= S_SO;
-                end
+                S_NQM: if (last) state <= bias_en ? S_NQB : S_SO;
+                S_NQB: if (last) state <= S_SO;
                 S_SO: begin
-                    if (cnt >= 16'd3 && pix < COLS) begin
+                    if (cnt >= 16'd3 && pix < 16'(COLS)) begin
                         o_valid <= 1'b1;
                         o_data <= so_word;
                         if (beat == 4'(bpp - 5'd1)) begin
@@ -348,5 +381,130 @@ module ne16_slice #(
                 default: state <= S_IDLE;
             endcase
         end
+    end
+endmodule
+
+// One output pixel: the 9 x LANES products of this cycle's weight bits with the window, the
+// weight-offset input sum, and the KMAX 32-bit accumulators (channel q at row[q*32 +: 32]).
+//   op 1 (MV):  acc[kk] += products << bb (1x1: sum over taps t of products_t << t),
+//               plus woff * offset sum on the channel's first weight bit (bb == 0);
+//   op 2 (NQM): acc[4 grp + j] *= scale_j (j < 4), channels < k;
+//   op 3 (NQB): acc[8 grp + j] = saturate(acc + bias_j) (j < 8), channels < k.
+module ne16_column #(
+    parameter int LANES = 16,
+    parameter int KMAX  = 32
+) (
+    input  logic                   clk,
+    input  logic [9*LANES*8-1:0]   taps,     // tap t, lane l at bits (t*LANES + l)*8 +: 8
+    input  logic [9*LANES-1:0]     wsel,     // weight bit of (tap, lane)
+    input  logic [9*LANES-1:0]     xsel,     // (tap, lane) counts in the offset sum
+    input  logic                   bitwise,  // 1x1: tap t is weight bit t
+    input  logic [3:0]             bb,
+    input  logic [31:0]            woff,
+    input  logic                   clear,
+    input  logic [1:0]             op,
+    input  logic [6:0]             kk,
+    input  logic [5:0]             grp,
+    input  logic [6:0]             k,
+    input  logic [4*8-1:0]         scales,   // channels 4 grp + j (NQM)
+    input  logic [8*32-1:0]        biases,   // channels 8 grp + j (NQB)
+    output logic [KMAX*32-1:0]     row
+);
+    localparam int PW = $clog2(LANES * 255 + 1);       // one tap's product sum
+    localparam int SW = $clog2(9 * LANES * 255 + 1);   // all taps' sums
+    localparam int BW = PW + 8;                        // 1x1: taps weighted 2^t, t < 8
+
+    logic [PW-1:0] part [9];
+    logic [SW-1:0] s3, xs;
+    logic [BW-1:0] s1;
+    logic [31:0]   mv;
+    always_comb begin
+        s3 = '0;
+        s1 = '0;
+        xs = '0;
+        for (int t = 0; t < 9; t++) begin
+            part[t] = '0;
+            for (int l = 0; l < LANES; l++) begin
+                part[t] = part[t] + PW'(taps[(t * LANES + l) * 8 +: 8] & {8{wsel[t * LANES + l]}});
+                xs = xs + SW'(taps[(t * LANES + l) * 8 +: 8] & {8{xsel[t * LANES + l]}});
+            end
+            s3 = s3 + SW'(part[t]);
+            if (t < 8) s1 = s1 + (BW'(part[t]) << t);
+        end
+        mv = bitwise ? 32'(s1) : (32'(s3) << bb);
+    end
+
+    // read slots: acc[4*base + j], j < 8 (MV reads its channel from slot kk % 4)
+    logic [5:0]  base;
+    logic [31:0] rd [8];
+    always_comb begin
+        case (op)
+            2'd1:    base = 6'(kk >> 2);
+            2'd2:    base = grp;
+            default: base = 6'(32'(grp) << 1);
+        endcase
+        for (int j = 0; j < 8; j++) begin
+            rd[j] = '0;
+            for (int b = 0; 4 * b + j < KMAX; b++)
+                if (base == 6'(b)) rd[j] = row[(4 * b + j) * 32 +: 32];
+        end
+    end
+
+    logic [31:0] mv_sum;
+    logic [31:0] scaled [4];
+    logic [31:0] biased [8];
+    always_comb begin
+        mv_sum = rd[{1'b0, kk[1:0]}] + mv + ((bb == 4'd0) ? woff * 32'(xs) : 32'd0);
+        for (int j = 0; j < 4; j++) scaled[j] = rd[j] * 32'(scales[j * 8 +: 8]);
+        for (int j = 0; j < 8; j++) begin
+            logic signed [32:0] sum;
+            sum = 33'($signed(rd[j])) + 33'($signed(biases[j * 32 +: 32]));
+            if (sum > 33'sh0_7fff_ffff) biased[j] = 32'h7fff_ffff;
+            else if (sum < -33'sh0_8000_0000) biased[j] = 32'h8000_0000;
+            else biased[j] = sum[31:0];
+        end
+    end
+
+    always_ff @(posedge clk)
+        for (int q = 0; q < KMAX; q++)
+            if (clear) row[q * 32 +: 32] <= '0;
+            else if (op == 2'd1 && 32'(kk) == q) row[q * 32 +: 32] <= mv_sum;
+            else if (op == 2'd2 && 32'(grp) == q / 4 && q < 32'(k))
+                row[q * 32 +: 32] <= scaled[q % 4];
+            else if (op == 2'd3 && 32'(grp) == q / 8 && q < 32'(k))
+                row[q * 32 +: 32] <= biased[q % 8];
+endmodule
+
+// Normalisation/quantisation of one 32-bit accumulator (after scale and bias): rounding,
+// arithmetic right shift, ReLU, and clipping to the output width; raw when norm_en = 0.
+module ne16_quant (
+    input  logic [31:0] a,
+    input  logic        norm_en,
+    input  logic        rounding,
+    input  logic        relu,
+    input  logic [4:0]  shift,
+    input  logic [1:0]  osel,      // 0: 8, 1: 16, 2: 32 bit
+    output logic [31:0] q
+);
+    logic signed [32:0] v;
+    logic signed [31:0] r;
+    logic signed [31:0] hi;
+    always_comb begin
+        v = 33'($signed(a));
+        if (rounding && shift != 5'd0) begin
+            v = v + (33'sd1 <<< (shift - 5'd1));
+            if (v > 33'sh0_7fff_ffff) v = 33'sh0_7fff_ffff;
+        end
+        r = v[31:0];
+        if (relu && r < 0) r = 32'sd0;
+        r = r >>> shift;
+        case (osel)
+            2'd0:    hi = relu ? 32'sd255 : 32'sd127;
+            2'd1:    hi = relu ? 32'sd65535 : 32'sd32767;
+            default: hi = 32'sh7fff_ffff;
+        endcase
+        if (r > hi) r = hi;
+        if (!relu && r < -hi - 32'sd1) r = -hi - 32'sd1;
+        q = norm_en ? r : a;
     end
 endmodule

@@ -110,3 +110,23 @@ def test_cli_synth_and_calibrate(sim_cli: object, tmp_path: Path,
     assert load_tables(45, [out]).lookup("mac_int8", "area").table == "calibrated"
     bad = sim_cli("rtl", "synth", "warp")  # type: ignore[operator]
     assert bad.code == 2 and "no synthesis targets for RTL kernel 'warp'" in bad.stderr
+
+
+def test_hierarchical_targets_flatten_after_synthesis() -> None:
+    engine = next(t for t in synth.SYNTH_TARGETS if t.kernel == "gap9")
+    lines = synth.script(engine).splitlines()
+    assert "synth -top ne16_engine -noabc" in lines
+    assert lines.index("flatten") > lines.index("extract_fa -fa")
+    flat = next(t for t in synth.SYNTH_TARGETS if t.label == "sc/bin_roberts")
+    assert "synth -top bin_roberts -flatten -noabc" in synth.script(flat).splitlines()
+
+
+@needs_yosys
+@pytest.mark.parametrize("label", [t.label for t in synth.SYNTH_TARGETS if t.kernel == "gap9"])
+def test_ne16_inventory_storage_equals_netlist_flops(full_report: synth.SynthReport,
+                                                    label: str) -> None:
+    row = next(c for c in full_report.rows if c.synth.label == label)
+    assert row.synth.ok, row.synth.error
+    assert row.target.analytic is not None
+    reg_bits = row.target.analytic()["reg"]
+    assert abs(reg_bits - row.synth.flops) <= 2, (reg_bits, row.synth.flops)
