@@ -264,8 +264,7 @@ def script(target: SynthTarget) -> str:
                   "opt_clean -purge"]
     else:
         lines += [f"synth -top {target.top} -flatten -noabc", "extract_fa -fa", "opt_clean -purge"]
-    lines += [
-              "select -assert-none t:$fa r:WIDTH>1 %i",  # every $fa is one FA_X1
+    lines += ["select -assert-none t:$fa r:WIDTH>1 %i",  # every $fa is one FA_X1
               "tee -q -o stat.json stat -json", "tee -q -o ltp.txt ltp -noff"]
     return "\n".join(lines) + "\n"
 
