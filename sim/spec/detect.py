@@ -26,7 +26,8 @@ def validate_any(path: Path) -> str:
 
         validate(SweepSpec, doc)
         sweep = load_sweep(path)
-        return f"sweep ({len(sweep.dims)} varied fields, sampler {sweep.spec.sampler})"
+        fields = sum(len(d.paths) for d in sweep.dims)
+        return f"sweep ({fields} varied fields, sampler {sweep.spec.sampler})"
     if "arch" in data or "trace" in data:
         workload = load_workload(path)
         return f"workload ({workload.family.name}, {len(workload.trace.ops)} ops)"

@@ -71,9 +71,13 @@ class SweepSpec(StrictModel):
     """Names the sweep and its report folder (default: the file name without ``.sweep.yaml``)."""
     base: str = Field(min_length=1)
     """Workload file the points start from, relative to this file."""
-    vary: dict[str, Any] = Field(min_length=1)
+    vary: dict[str, Any] = Field(default_factory=dict)
     """Dotted path (``arch.rows``, ``trace.batch``, ``seed``) -> a list of values or a
-    :class:`RangeSpec` mapping (checked by :func:`vary_entry`, which knows the line)."""
+    :class:`RangeSpec` mapping (checked when the sweep is loaded, which knows the line)."""
+    linked: list[dict[str, list[Any]]] = Field(default_factory=list)
+    """Groups of fields that change together: in each group every field has a list of the same
+    length, and the i-th values of all fields form one setting (a zip, not a product). Each group
+    is one dimension of the sweep, crossed with ``vary`` and the other groups."""
     sampler: Literal["grid", "random", "sobol", "lhs"] = "grid"
     n: Count | None = None
     """Number of points for random, sobol and lhs samplers."""

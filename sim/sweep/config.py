@@ -25,12 +25,25 @@ SWEEP_SUFFIX = ".sweep.yaml"
 
 @dataclass(frozen=True)
 class Dimension:
-    """One varied field: its dotted path and either a finite list of values or a continuous
-    range."""
+    """One varied field (its dotted path and either a finite list of values or a continuous
+    range), or a linked group of fields whose values are tuples, one entry per field."""
 
     path: str
     values: tuple[Any, ...] | None
     range: RangeSpec | None = None
+    fields: tuple[str, ...] = ()
+    """The dotted paths of a linked group (``path`` is then their names joined by ``+``)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The dotted paths this dimension sets."""
+        return self.fields or (self.path,)
+
+    def assign(self, value: Any) -> dict[str, Any]:
+        """The overrides that give this dimension ``value``."""
+        if self.fields:
+            return dict(zip(self.fields, value, strict=True))
+        return {self.path: value}
 
 
 @dataclass(frozen=True)
@@ -146,9 +159,13 @@ def load_sweep(path: str | Path) -> Sweep:
     if spec.sampler != "grid" and spec.n is None:
         raise SimError(f"sampler {spec.sampler!r} needs n (the number of points)",
                        doc.where(("sampler",)))
+    if not spec.vary and not spec.linked:
+        raise SimError("nothing to vary: give vary, linked, or both", doc.where(()))
     dims = [_dimension(doc, spec, key, values) for key, values in spec.vary.items()]
     for dim in dims:
         _check_path(doc, base_path, dim)
+    for index, group in enumerate(spec.linked):
+        dims.append(_linked(doc, base_path, index, group, [p for d in dims for p in d.paths]))
     constraints = [_constraint(doc, i, text) for i, text in enumerate(spec.constraints)]
     name = spec.name or doc.path.name.removesuffix(SWEEP_SUFFIX).removesuffix(".yaml")
     return Sweep(spec, doc, name, base_path, _base_data(load_yaml(base_path)), dims, constraints,
@@ -194,6 +211,35 @@ def _check_path(doc: Document, base_path: Path, dim: Dimension) -> None:
     except SimError as exc:
         raise SimError(f"cannot vary {dim.path!r} (with value {first!r}): {exc}",
                        doc.where(("vary", dim.path))) from None
+
+
+def _linked(doc: Document, base_path: Path, index: int, group: dict[str, list[Any]],
+            taken: list[str]) -> Dimension:
+    """A linked group as one dimension; each of its settings is applied to the base workload
+    (the fields are linked because they are only valid together), and a failure names it."""
+    where = doc.where(("linked", index))
+    if len(group) < 2:
+        raise SimError("a linked group needs at least two fields", where,
+                       accepted="{path.a: [...], path.b: [...]} with lists of the same length")
+    for path, values in group.items():
+        at = doc.where(("linked", index, path))
+        if path in taken:
+            raise SimError(f"{path!r} is varied twice (in vary or another linked group)", at)
+        if not values:
+            raise SimError("give at least one value", at)
+    lengths = {path: len(values) for path, values in group.items()}
+    if len(set(lengths.values())) > 1:
+        counts = ", ".join(f"{path} {n}" for path, n in lengths.items())
+        raise SimError(f"linked fields need lists of the same length; got {counts}", where)
+    fields = tuple(group)
+    settings = tuple(zip(*group.values(), strict=True))
+    for setting in settings:
+        overrides = dict(zip(fields, setting, strict=True))
+        try:
+            load_workload(base_path, overrides)
+        except SimError as exc:
+            raise SimError(f"cannot apply linked setting {overrides}: {exc}", where) from None
+    return Dimension(" + ".join(fields), settings, fields=fields)
 
 
 def _constraint(doc: Document, index: int, text: str) -> Constraint:

@@ -52,7 +52,7 @@ def sweep_meta(sweep: Sweep, points: list[Point]) -> dict[str, Any]:
         "tables_hash": sweep.tables_hash,
         "tool_version": sim.__version__, "python": platform.python_version(),
         "sampler": spec.sampler, "seed": spec.seed, "n": spec.n, "points": len(points),
-        "vary": [d.path for d in sweep.dims],
+        "vary": [path for d in sweep.dims for path in d.paths],
         "objectives": [[name, how] for name, how in spec.objectives.items()],  # keeps the order
         "constraints": [c.text for c in sweep.constraints],
         "updated": datetime.now(UTC).isoformat(timespec="seconds"),

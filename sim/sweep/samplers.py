@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,11 +54,20 @@ def raw_points(sweep: Sweep) -> list[dict[str, Any]]:
     spec = sweep.spec
     if spec.sampler == "grid":
         axes = [dim.values or () for dim in sweep.dims]
-        return [{d.path: v for d, v in zip(sweep.dims, combo, strict=True)}
-                for combo in itertools.product(*axes)]
+        return [_overrides(sweep.dims, combo) for combo in itertools.product(*axes)]
     cube = unit_samples(spec.sampler, spec.n or 1, len(sweep.dims), spec.seed)
-    return [{d.path: coordinate(d, float(u)) for d, u in zip(sweep.dims, row, strict=True)}
+    return [_overrides(sweep.dims, [coordinate(d, float(u)) for d, u in zip(sweep.dims, row,
+                                                                          strict=True)])
             for row in cube]
+
+
+def _overrides(dims: list[Dimension], values: Iterable[Any]) -> dict[str, Any]:
+    """One point's overrides: each dimension set to its value (a linked group sets all of its
+    fields)."""
+    out: dict[str, Any] = {}
+    for dim, value in zip(dims, values, strict=True):
+        out.update(dim.assign(value))
+    return out
 
 
 def sample(sweep: Sweep) -> list[Point]:

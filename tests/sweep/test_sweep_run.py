@@ -65,6 +65,18 @@ def test_any_exception_is_a_failed_point(make_sweep: Callable[..., Path], tmp_pa
     assert failed[0].error.startswith("ZeroDivisionError: model bug (at test_sweep_run.py:")
 
 
+def test_linked_fields_run_as_settings(make_sweep: Callable[..., Path], tmp_path: Path) -> None:
+    path = make_sweep("vary:\n  arch.rows: [8, 16]\nlinked:\n  - arch.cols: [4, 32]\n"
+                      "    arch.dataflow: [OS, WS]\n")
+    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False)
+    assert out.counts == {"ok": 4}
+    params = sorted((r.params["arch.rows"], r.params["arch.cols"], r.params["arch.dataflow"])
+                    for r in stored(tmp_path / "out").values())
+    assert params == [(8, 4, "OS"), (8, 32, "WS"), (16, 4, "OS"), (16, 32, "WS")]
+    with Store(tmp_path / "out" / "results.sqlite") as store:
+        assert store.meta()["vary"] == ["arch.rows", "arch.cols", "arch.dataflow"]
+
+
 def _cli(path: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
             "--workers", "2", "--batch", "1", "--no-report"]

@@ -118,3 +118,51 @@ def test_parse_constraint() -> None:
     assert parse_constraint("  gops>1e3 ") == ("gops", ">", 1000.0)
     assert parse_constraint("area_mm2 <= five") is None
     assert parse_constraint("<= 5") is None
+
+
+LINKED = "linked:\n  - arch.cols: [4, 8, 16]\n    arch.dataflow: [OS, WS, IS]\n"
+
+
+def test_linked_fields_are_zipped_and_crossed_with_vary(make_sweep: Callable[..., Path]) -> None:
+    from sim.sweep.samplers import sample
+
+    sweep = load_sweep(make_sweep(GOOD_VARY + LINKED))
+    assert [d.path for d in sweep.dims] == ["arch.rows", "arch.cols + arch.dataflow"]
+    points = [p.overrides for p in sample(sweep)]
+    assert len(points) == 2 * 3
+    pairs = {(p["arch.cols"], p["arch.dataflow"]) for p in points}
+    assert pairs == {(4, "OS"), (8, "WS"), (16, "IS")}
+    assert {p["arch.rows"] for p in points} == {8, 16}
+
+
+def test_linked_alone_is_enough_and_random_samplers_keep_settings_together(
+        make_sweep: Callable[..., Path]) -> None:
+    from sim.sweep.samplers import sample
+
+    sweep = load_sweep(make_sweep(LINKED + "sampler: random\nn: 20\n"))
+    pairs = {(p.overrides["arch.cols"], p.overrides["arch.dataflow"]) for p in sample(sweep)}
+    assert pairs <= {(4, "OS"), (8, "WS"), (16, "IS")} and len(pairs) > 1
+
+
+@pytest.mark.parametrize(("body", "line", "field", "words"), [
+    ("linked:\n  - arch.cols: [4, 8]\n    arch.dataflow: [OS]\n", 4, "linked[0]",
+     "same length; got arch.cols 2, arch.dataflow 1"),
+    (GOOD_VARY + "linked:\n  - arch.rows: [4, 8]\n    arch.cols: [4, 8]\n", 6,
+     "linked[0].arch.rows", "varied twice"),
+    ("linked:\n  - arch.cols: [4, 8]\n", 4, "linked[0]", "at least two fields"),
+    ("linked:\n  - arch.cols: [4, 0]\n    arch.dataflow: [OS, WS]\n", 4, "linked[0]",
+     "cannot apply linked setting {'arch.cols': 0, 'arch.dataflow': 'ws'}"),
+    ("linked:\n  - arch.cols: []\n    arch.dataflow: []\n", 4, "linked[0].arch.cols",
+     "at least one value"),
+])
+def test_bad_linked_groups(make_sweep: Callable[..., Path], body: str, line: int, field: str,
+                           words: str) -> None:
+    path = make_sweep(body)
+    text = error_of(path)
+    assert text.startswith(f"{path}:{line}: {field}: "), text
+    assert words in text.lower(), text
+
+
+def test_nothing_to_vary(make_sweep: Callable[..., Path]) -> None:
+    path = make_sweep("sampler: grid\n")
+    assert "nothing to vary: give vary, linked, or both" in error_of(path)
