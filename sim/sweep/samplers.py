@@ -56,9 +56,7 @@ def raw_points(sweep: Sweep) -> list[dict[str, Any]]:
         axes = [dim.values or () for dim in sweep.dims]
         return [_overrides(sweep.dims, combo) for combo in itertools.product(*axes)]
     cube = unit_samples(spec.sampler, spec.n or 1, len(sweep.dims), spec.seed)
-    return [_overrides(sweep.dims, [coordinate(d, float(u)) for d, u in zip(sweep.dims, row,
-                                                                          strict=True)])
-            for row in cube]
+    return [_overrides(sweep.dims, map(coordinate, sweep.dims, row.tolist())) for row in cube]
 
 
 def _overrides(dims: list[Dimension], values: Iterable[Any]) -> dict[str, Any]:
