@@ -117,6 +117,10 @@ def rtl_test(kernel: Annotated[str, typer.Argument(help="RTL kernel, e.g. systol
     raise typer.Exit(1 if failures else 0)
 
 
+SYNTH_TABLE_WIDTH = 120
+"""Terminal columns the synthesis table needs to print without wrapping its cells."""
+
+
 @rtl_app.command("synth")
 def rtl_synth(
     kernel: Annotated[str | None, typer.Argument(help="RTL kernel (default: all)")] = None,
@@ -130,7 +134,8 @@ def rtl_synth(
     from sim.rtlcheck.synth import summary_lines, synth_table
 
     rep = guarded(lambda: api.rtl_synth(kernel, node_nm=node, force=force, jobs=jobs))
-    out.print(synth_table(rep))
+    if out.width >= SYNTH_TABLE_WIDTH:  # narrower terminals get the same figures as lines
+        out.print(synth_table(rep))
     for line in summary_lines(rep, cells):
         out.print(line, markup=False)
     out.print(f"{len(rep.rows)} targets in {rep.seconds:.1f}s, {len(rep.failures)} failed",

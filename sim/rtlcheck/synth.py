@@ -508,30 +508,25 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def synth_table(rep: SynthReport) -> Any:
-    """The side-by-side table: Yosys cells, GE, depth and area vs analytic area and delay."""
+    """The side-by-side table: Yosys flops, GE, depth and area vs analytic area and delay (each
+    target's parameters and notes are in :func:`summary_lines`)."""
     from rich.table import Table
 
     table = Table(title=f"Yosys synthesis vs analytic model at {rep.node_nm} nm "
                         f"(generic cells costed with NanGate FreePDK45 X1 cells)")
-    for name in ("target", "params", "cells", "flops", "GE (NAND2)", "depth", "synth um2",
-                 "analytic um2", "analytic/synth", "analytic path ps", "yosys", "note"):
-        table.add_column(name, justify="left" if name in ("target", "params", "note", "yosys")
-                         else "right", overflow="fold")
+    for name in ("target", "flops", "GE (NAND2)", "depth", "synth um2", "analytic um2",
+                 "analytic/synth", "analytic path ps", "yosys"):
+        table.add_column(name, justify="left" if name in ("target", "yosys") else "right",
+                         overflow="fold", no_wrap=name == "target")
     for c in rep.rows:
         s = c.synth
-        params = ",".join(f"{k}={v}" for k, v in sorted(s.parameters.items()))
         how = "cached" if s.cached else f"{s.seconds:.1f}s"
-        note = s.error or c.analytic_error or c.target.note
-        if s.ok and c.target.analytic is None:
-            note = note or "no analytic inventory declared"
-        table.add_row(s.label, params, f"{sum(s.cells.values()):,}" if s.ok else "-",
-                      f"{s.flops:,}" if s.ok else "-", f"{s.ge:,.0f}" if s.ok else "-",
+        table.add_row(s.label, f"{s.flops:,}" if s.ok else "-", f"{s.ge:,.0f}" if s.ok else "-",
                       str(s.depth) if s.ok else "-", _fmt(c.synth_um2, ",.0f"),
                       _fmt(c.analytic_um2, ",.0f"), _fmt(c.ratio, ".2f"),
-                      _fmt(c.analytic_delay_ps, ",.0f"), how if s.ok else "failed", note)
+                      _fmt(c.analytic_delay_ps, ",.0f"), how if s.ok else "failed")
     for kernel in rep.undeclared:
-        table.add_row(f"{kernel}/*", "", "-", "-", "-", "-", "-", "-", "-", "-", "-",
-                      "no synthesis target declared in sim/rtlcheck/synth.py")
+        table.add_row(f"{kernel}/*", "-", "-", "-", "-", "-", "-", "-", "-")
     return table
 
 
@@ -575,18 +570,30 @@ def calibration_tables(cal: Any) -> list[Any]:
 
 
 def summary_lines(rep: SynthReport, cells: bool = False) -> list[str]:
-    """One plain line per target (for logs): GE, depth, synthesized and analytic area, ratio;
-    with ``cells``, a second line of generic cell counts by type."""
+    """Plain lines per target (for logs and narrow terminals): GE, flops, depth, synthesized and
+    analytic area and ratio; then its parameters and note; with ``cells``, its generic cell
+    counts by type."""
     lines = []
     for c in rep.rows:
         s = c.synth
-        if not s.ok:
+        if s.ok:
+            text = (f"{s.label}: {s.ge:,.0f} GE, {s.flops:,} flops, depth {s.depth}, "
+                    f"synth {c.synth_um2:,.0f} um2")
+            if c.analytic_um2 is not None and c.ratio is not None:
+                text += f", analytic {c.analytic_um2:,.0f} um2 ({c.ratio:.2f}x)"
+            if c.analytic_delay_ps is not None:
+                text += f", analytic path {c.analytic_delay_ps:,.0f} ps"
+            lines.append(text + (" [cached]" if s.cached else f" [{s.seconds:.1f}s]"))
+        else:
             lines.append(f"{s.label}: FAILED {s.error}")
-            continue
-        text = (f"{s.label}: {s.ge:,.0f} GE, depth {s.depth}, synth {c.synth_um2:,.0f} um2")
-        if c.analytic_um2 is not None and c.ratio is not None:
-            text += f", analytic {c.analytic_um2:,.0f} um2 ({c.ratio:.2f}x)"
-        lines.append(text + (" [cached]" if s.cached else f" [{s.seconds:.1f}s]"))
-        if cells:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(s.parameters.items()))
+        note = c.analytic_error or c.target.note
+        if s.ok and c.target.analytic is None:
+            note = note or "no analytic inventory declared"
+        if params or note:
+            lines.append("    " + "; ".join(x for x in (params, note) if x))
+        if cells and s.ok:
             lines.append("    " + ", ".join(f"{k} {n:,}" for k, n in sorted(s.cells.items())))
+    lines += [f"{kernel}/*: no synthesis target declared in sim/rtlcheck/synth.py"
+              for kernel in rep.undeclared]
     return lines
