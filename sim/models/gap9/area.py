@@ -23,6 +23,10 @@ OUT_CHANNELS_PER_BEAT = (32, 16, 8)
 """Channels per 256-bit beat at 8-, 16- and 32-bit outputs."""
 CONTROL_REG_BITS = 4 + 16 + 5 + 7 + 4 + 16 + 4 + 2
 """state, cnt, nin, kk, bb, pix, beat, done and o_valid (bits)."""
+NE16_SIDE = 3
+"""NE16 computes 3 x 3 output pixels (9 columns) at a time."""
+NE16_LANES = 16
+"""NE16's input channels per cycle and tap."""
 
 
 def _merge(*parts: Inventory) -> Inventory:
@@ -91,6 +95,15 @@ def quant_inventory() -> Inventory:
     acc = ACC_BITS
     return {f"add_int{acc + 1}": 1.0, f"cmp_int{acc + 1}": 1.0, f"cmp_int{acc}": 2.0,
             "and2": float(acc), "mux2": float((acc + 1) + 5 * acc + 2 * acc + acc)}
+
+
+def ne16_inventory(prefix: str = "ne16.") -> Inventory:
+    """NE16 at its geometry (3 x 3 output pixels, 16 input lanes, 32 output channels per
+    subtile) for the gap9 model's area, keys prefixed with the unit (``ne16.fa``, ...)."""
+    from sim.models.gap9.cycles import K_SUB
+
+    inventory = engine_inventory(NE16_SIDE, NE16_LANES, K_SUB)
+    return {prefix + key: n for key, n in inventory.items()}
 
 
 def engine_inventory(side: int, lanes: int, kmax: int) -> Inventory:

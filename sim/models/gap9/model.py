@@ -23,14 +23,13 @@ from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
 from sim.models.gap9 import cycles as cy
 from sim.models.gap9.arch import Gap9Arch
+from sim.models.gap9.area import ne16_inventory
 from sim.models.gap9.layers import SUPPORTED_KINDS, Layer, layer_from_op
 from sim.models.gap9.soc import TileJob, Timeline, run_tiles
 from sim.models.gap9.tiling import Tiling, candidate_tilings, dma_cycles, nq_config
 from sim.workload.trace import Trace
 
-NE16_PRODUCTS = 1296  # 9 x 9 x 16 one-bit x eight-bit products
 TILINGS_TIMED = 3  # tilings per layer timed with SimPy
-PRODUCTS_PER_MAC8 = 8  # eight 1b x 8b products make one 8b x 8b multiplier (area equivalent)
 
 
 @dataclass
@@ -262,7 +261,7 @@ class Gap9Model:
             "weights_in_l3": float(l3),
         }
         inventory = {
-            "ne16.mac_int8": float(NE16_PRODUCTS // PRODUCTS_PER_MAC8),
+            **ne16_inventory(),  # the engine inventory checked against Yosys (sim rtl synth)
             "gap9_l1.sram": float(self.arch.l1.size_bytes * 8),
             "gap9_l2.sram": float(self.arch.l2.size_bytes * 8),
         }
