@@ -19,8 +19,11 @@ from sim import api
 from sim.sweep.runner import run_sweep
 from sim.sweep.store import Store
 
-KILL_SWEEP = "vary:\n  arch.rows: [4, 8, 16, 32]\n  arch.cols: [4, 8, 16, 32]\n"
-POINTS = 16
+# enough work (about 1 s on 2 cores) that the sweep cannot finish between the third stored point
+# and the signal, even on a loaded machine
+KILL_SWEEP = ("vary:\n  arch.rows: [4, 6, 8, 12, 16, 32]\n"
+              "  arch.cols: [4, 6, 8, 12, 16, 32]\n")
+POINTS = 36
 
 
 def stored(folder: Path) -> dict[str, Any]:
@@ -110,7 +113,7 @@ def _interrupt_after(path: Path, out: Path, done: int, sig: signal.Signals) -> i
 
 def test_sigkill_then_resume_matches_uninterrupted(make_sweep: Callable[..., Path],
                                                    tmp_path: Path) -> None:
-    path = make_sweep(KILL_SWEEP, ops=60)
+    path = make_sweep(KILL_SWEEP, ops=120)
     out = tmp_path / "killed"
     env = {**os.environ, "CI": "1"}
     # Ctrl-C first: the sweep stops cleanly (exit 130) and keeps what it finished
