@@ -87,7 +87,7 @@ def _cli(path: Path, out: Path) -> list[str]:
 
 def _ok_count(db: Path) -> int:
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1)
         try:
             return int(con.execute("SELECT COUNT(*) FROM points WHERE status = 'ok'")
                        .fetchone()[0])
@@ -107,6 +107,9 @@ def _interrupt_after(path: Path, out: Path, done: int, sig: signal.Signals) -> i
     while _ok_count(out / "results.sqlite") < done and proc.poll() is None:
         assert time.monotonic() < deadline, "sweep made no progress"
         time.sleep(0.01)
+    assert proc.poll() is None, (
+        f"the sweep ended (status {proc.returncode}, {_ok_count(out / 'results.sqlite')} points "
+        f"stored) before {done} stored points were seen")
     os.killpg(proc.pid, sig)
     return proc.wait(60)
 
