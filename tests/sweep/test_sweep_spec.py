@@ -11,6 +11,7 @@ import pytest
 from sim.core.errors import SimError
 from sim.spec.sweep import RangeSpec, parse_constraint
 from sim.sweep.config import load_sweep, range_values
+from sim.sweep.samplers import sample
 
 GOOD_VARY = "vary:\n  arch.rows: [8, 16]\n"
 
@@ -56,6 +57,15 @@ def test_trace_field_of_inline_trace_is_rejected(make_sweep: Callable[..., Path]
     (GOOD_VARY + "executor: slurm\n", 5, "executor", "input should be"),
     (GOOD_VARY + "workers: 0\n", 5, "workers", "greater than or equal to 1"),
     (GOOD_VARY + "colour: red\n", 5, "colour", "unknown field"),
+    ("linked:\n  - arch.cols: [4, 8]\n    arch.dataflow: [OS]\n", 4, "linked[0]",
+     "same length; got arch.cols 2, arch.dataflow 1"),
+    (GOOD_VARY + "linked:\n  - arch.rows: [4, 8]\n    arch.cols: [4, 8]\n", 6,
+     "linked[0].arch.rows", "varied twice"),
+    ("linked:\n  - arch.cols: [4, 8]\n", 4, "linked[0]", "at least two fields"),
+    ("linked:\n  - arch.cols: [4, 0]\n    arch.dataflow: [OS, WS]\n", 4, "linked[0]",
+     "cannot apply linked setting {'arch.cols': 0, 'arch.dataflow': 'ws'}"),
+    ("linked:\n  - arch.cols: []\n    arch.dataflow: []\n", 4, "linked[0].arch.cols",
+     "at least one value"),
 ])
 def test_bad_sweep_fields(make_sweep: Callable[..., Path], body: str, line: int, field: str,
                           words: str) -> None:
@@ -124,8 +134,6 @@ LINKED = "linked:\n  - arch.cols: [4, 8, 16]\n    arch.dataflow: [OS, WS, IS]\n"
 
 
 def test_linked_fields_are_zipped_and_crossed_with_vary(make_sweep: Callable[..., Path]) -> None:
-    from sim.sweep.samplers import sample
-
     sweep = load_sweep(make_sweep(GOOD_VARY + LINKED))
     assert [d.path for d in sweep.dims] == ["arch.rows", "arch.cols + arch.dataflow"]
     points = [p.overrides for p in sample(sweep)]
@@ -137,30 +145,9 @@ def test_linked_fields_are_zipped_and_crossed_with_vary(make_sweep: Callable[...
 
 def test_linked_alone_is_enough_and_random_samplers_keep_settings_together(
         make_sweep: Callable[..., Path]) -> None:
-    from sim.sweep.samplers import sample
-
     sweep = load_sweep(make_sweep(LINKED + "sampler: random\nn: 20\n"))
     pairs = {(p.overrides["arch.cols"], p.overrides["arch.dataflow"]) for p in sample(sweep)}
     assert pairs <= {(4, "OS"), (8, "WS"), (16, "IS")} and len(pairs) > 1
-
-
-@pytest.mark.parametrize(("body", "line", "field", "words"), [
-    ("linked:\n  - arch.cols: [4, 8]\n    arch.dataflow: [OS]\n", 4, "linked[0]",
-     "same length; got arch.cols 2, arch.dataflow 1"),
-    (GOOD_VARY + "linked:\n  - arch.rows: [4, 8]\n    arch.cols: [4, 8]\n", 6,
-     "linked[0].arch.rows", "varied twice"),
-    ("linked:\n  - arch.cols: [4, 8]\n", 4, "linked[0]", "at least two fields"),
-    ("linked:\n  - arch.cols: [4, 0]\n    arch.dataflow: [OS, WS]\n", 4, "linked[0]",
-     "cannot apply linked setting {'arch.cols': 0, 'arch.dataflow': 'ws'}"),
-    ("linked:\n  - arch.cols: []\n    arch.dataflow: []\n", 4, "linked[0].arch.cols",
-     "at least one value"),
-])
-def test_bad_linked_groups(make_sweep: Callable[..., Path], body: str, line: int, field: str,
-                           words: str) -> None:
-    path = make_sweep(body)
-    text = error_of(path)
-    assert text.startswith(f"{path}:{line}: {field}: "), text
-    assert words in text.lower(), text
 
 
 def test_nothing_to_vary(make_sweep: Callable[..., Path]) -> None:
