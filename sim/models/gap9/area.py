@@ -5,13 +5,16 @@ This is the count an architect makes from the engine's block diagram: storage bi
 adder trees as carry-save rows of full adders (``fa``) plus one carry-propagate adder
 (``add_int<w>``), multipliers (``mult_int<a>x<b>``), comparators (``cmp_int<w>``), selects
 (``mux2``) and gating (``and2``). Widths follow the engine's parameters; no count is fitted to
-synthesis. ``sim rtl synth gap9`` sets it beside Yosys' netlist of the same engine. The gap9 model
-itself costs energy from GAP9's published power (``sim/tech/tables/gap9.yaml``), not from gates.
+synthesis. ``sim rtl synth gap9`` sets it beside Yosys' netlist of the same engine, and the gap9
+model takes NE16's area from it (:func:`ne16_inventory`); its energy still comes from GAP9's
+published power (``sim/tech/tables/gap9.yaml``), not from gates.
 """
 
 from __future__ import annotations
 
 from math import ceil, log2
+
+from sim.models.gap9.cycles import K_SUB
 
 Inventory = dict[str, float]
 
@@ -100,8 +103,6 @@ def quant_inventory() -> Inventory:
 def ne16_inventory(prefix: str = "ne16.") -> Inventory:
     """NE16 at its geometry (3 x 3 output pixels, 16 input lanes, 32 output channels per
     subtile) for the gap9 model's area, keys prefixed with the unit (``ne16.fa``, ...)."""
-    from sim.models.gap9.cycles import K_SUB
-
     inventory = engine_inventory(NE16_SIDE, NE16_LANES, K_SUB)
     return {prefix + key: n for key, n in inventory.items()}
 
