@@ -1,10 +1,11 @@
-"""SimPy event engine with clock domains.
+"""The event engine every event-driven model runs on (SimPy, with clock domains).
 
 Time inside the engine is integer picoseconds, so units in different clock domains share one
-timeline exactly. A :class:`Unit` executes tasks one (or ``capacity``) at a time; a task starts
-when its dependencies have finished and the unit is free, at the unit's next clock edge, and
-holds the unit for its latency in that unit's cycles. Nothing ticks: SimPy jumps from event to
-event.
+timeline exactly; a model with one clock uses :data:`CYCLE` (one picosecond per cycle), so times
+read directly as cycles. A :class:`Unit` executes up to ``capacity`` tasks at a time. A task
+starts when its dependencies have finished and its unit (and every unit it also ``holds``) is
+free, at its unit's next clock edge, and occupies them for its latency in that unit's cycles;
+requests are served first come, first served. Nothing ticks: SimPy jumps from event to event.
 """
 
 from __future__ import annotations
@@ -38,20 +39,22 @@ class Clock:
         """First clock edge at or after time ``t_ps`` (ps)."""
         return -(-t_ps // self.period_ps) * self.period_ps
 
-    def cycles_between(self, start_ps: int, end_ps: int) -> int:
-        """Whole cycles of this clock from ``start_ps`` to ``end_ps`` (rounded up)."""
-        return -(-(end_ps - start_ps) // self.period_ps)
+
+CYCLE = Clock("cycle", PS_PER_S)
+"""A one-picosecond clock: for single-clock models whose task latencies and times are cycles."""
 
 
 @dataclass
 class Task:
-    """Work for one unit: latency in that unit's cycles, and names of tasks it waits for."""
+    """Work for one unit: latency in that unit's cycles, names of tasks it waits for, and other
+    units it occupies for the same time (e.g. a bus it blocks)."""
 
     name: str
     unit: str
     cycles: int
     deps: list[str] = field(default_factory=list)
     payload: Any = None
+    holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Engine:
         self.spans: list[Span] = []
         self._done: dict[str, simpy.Event] = {}
 
-    def add_unit(self, name: str, clock: Clock, capacity: int = 1) -> Unit:
+    def add_unit(self, name: str, clock: Clock = CYCLE, capacity: int = 1) -> Unit:
         """Create a unit; names must be unique."""
         if name in self.units:
             raise ValueError(f"unit {name!r} defined twice")
@@ -95,8 +98,9 @@ class Engine:
         for task in tasks:
             if task.name in self._done:
                 raise ValueError(f"task {task.name!r} defined twice")
-            if task.unit not in self.units:
-                raise ValueError(f"task {task.name!r} names unknown unit {task.unit!r}")
+            unknown = [u for u in (task.unit, *task.holds) if u not in self.units]
+            if unknown:
+                raise ValueError(f"task {task.name!r} names unknown unit(s) {unknown}")
             self._done[task.name] = self.env.event()
         for task in tasks:
             missing = [d for d in task.deps if d not in self._done]
@@ -110,12 +114,15 @@ class Engine:
         if task.deps:
             yield simpy.AllOf(self.env, [self._done[d] for d in task.deps])
         unit = self.units[task.unit]
-        with unit.resource.request() as slot:
-            yield slot
-            start = unit.clock.next_edge(int(self.env.now))
-            end = start + unit.clock.to_ps(task.cycles)
-            yield self.env.timeout(end - int(self.env.now))
-        unit.busy_ps += end - start
+        occupied = [unit, *(self.units[name] for name in task.holds)]
+        requests = [u.resource.request() for u in occupied]
+        yield simpy.AllOf(self.env, requests)
+        start = unit.clock.next_edge(int(self.env.now))
+        end = start + unit.clock.to_ps(task.cycles)
+        yield self.env.timeout(end - int(self.env.now))
+        for u, request in zip(occupied, requests, strict=True):
+            u.resource.release(request)
+            u.busy_ps += end - start
         self.spans.append(Span(task, start, end))
         self._done[task.name].succeed()
 

@@ -1,25 +1,24 @@
-"""SimPy timeline of one tiled layer: cluster DMA (L2 <-> L1) and the compute engine, double
-buffered, so that the transfers of tile i+1 (and the store of tile i-1) overlap compute of tile i.
+"""Timeline of one tiled layer on the shared event engine (:mod:`sim.core.engine`): cluster DMA
+(L2 <-> L1) and the compute engine, double buffered, so that the transfers of tile i+1 (and the
+store of tile i-1) overlap compute of tile i.
 
-Processes:
+Tasks per tile i:
 
-* ``loader``: for each tile, waits for a free L1 buffer slot (2 slots = double buffering), then
-  holds the DMA channel for the tile's weight load (when its k tile changes) and its input load;
-* ``engine``: waits until tile i is loaded, computes it (NE16 or cluster cycles), then starts a
-  ``store`` process;
-* ``store``: holds the DMA channel for the output transfer, then frees the slot.
+* ``load i`` (DMA): the tile's weight load (when its k tile changes) and its input load; it waits
+  for ``load i-1`` and for a free L1 buffer slot, i.e. for ``store i-buffers`` (2 slots = double
+  buffering);
+* ``compute i`` (engine): NE16 or cluster cycles, after ``load i`` and ``compute i-1``;
+* ``store i`` (DMA): the output transfer after ``compute i``; it frees the slot.
 
 One DMA channel serves loads and stores in request order (the cluster DMA shares one L2 port).
-All durations are integer cycles, so the SimPy clock is exact.
+All durations are integer cycles (the engine's one-cycle clock), so the timeline is exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
 
-import simpy
+from sim.core.engine import Engine, Task
 
 
 @dataclass(frozen=True)
@@ -51,39 +50,21 @@ def run_tiles(jobs: list[TileJob], buffers: int = 2) -> Timeline:
 
     With ``buffers=1`` nothing overlaps (load, compute, store strictly in sequence).
     """
-    env = simpy.Environment()
-    dma = simpy.Resource(env, capacity=1)
-    slots = simpy.Container(env, capacity=buffers, init=buffers)
-    loaded = [env.event() for _ in jobs]
-    busy = {"dma": 0, "compute": 0, "stall": 0}
-
-    def loader() -> Generator[Any, Any, None]:
-        for i, job in enumerate(jobs):
-            yield slots.get(1)
-            with dma.request() as req:
-                yield req
-                yield env.timeout(job.load)
-                busy["dma"] += job.load
-            loaded[i].succeed()
-
-    def store(job: TileJob) -> Generator[Any, Any, None]:
-        with dma.request() as req:
-            yield req
-            yield env.timeout(job.store)
-            busy["dma"] += job.store
-        yield slots.put(1)
-
-    def engine() -> Generator[Any, Any, None]:
-        for i, job in enumerate(jobs):
-            t0 = env.now
-            yield loaded[i]
-            busy["stall"] += int(env.now - t0)
-            yield env.timeout(job.compute)
-            busy["compute"] += job.compute
-            env.process(store(job))
-
-    env.process(loader())
-    env.process(engine())
-    env.run()  # runs until every load, compute and store has finished
-    return Timeline(cycles=int(env.now), compute_busy=busy["compute"], dma_busy=busy["dma"],
-                    stall=busy["stall"])
+    engine = Engine()
+    engine.add_unit("dma")
+    engine.add_unit("engine")
+    tasks = []
+    for i, job in enumerate(jobs):
+        load_deps = [f"load{i - 1}"] if i else []
+        if i >= buffers:  # a buffer slot frees when the store of tile i - buffers has finished
+            load_deps.append(f"store{i - buffers}")
+        tasks += [Task(f"load{i}", "dma", job.load, load_deps),
+                  Task(f"compute{i}", "engine", job.compute,
+                       [f"load{i}", *([f"compute{i - 1}"] if i else [])]),
+                  Task(f"store{i}", "dma", job.store, [f"compute{i}"])]
+    engine.run(tasks)
+    computes = sorted((s.start_ps, s.end_ps) for s in engine.spans if s.task.unit == "engine")
+    ready = [0] + [end for _, end in computes[:-1]]  # when the engine asked for each tile
+    return Timeline(cycles=engine.makespan_ps, compute_busy=engine.units["engine"].busy_ps,
+                    dma_busy=engine.units["dma"].busy_ps,
+                    stall=sum(start - t for (start, _), t in zip(computes, ready, strict=True)))
