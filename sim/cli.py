@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
-import yaml
 from rich.console import Console
 
 from sim.core.errors import SimError
@@ -33,20 +32,6 @@ def guarded(call: Callable[[], T]) -> T:
         raise typer.Exit(130) from None
 
 
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["arch.rows=32", "arch.dataflow=OS"]`` -> ``{"arch.rows": 32, ...}`` (values as YAML)."""
-    overrides: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise SimError(f"--set {item!r}: expected FIELD=VALUE", accepted="e.g. arch.rows=32")
-        try:
-            overrides[key.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise SimError(f"--set {item!r}: the value is not valid YAML") from None
-    return overrides
-
-
 @app.command()
 def run(
     workload: Annotated[Path, typer.Argument(help="workload YAML file")],
@@ -58,9 +43,9 @@ def run(
     from sim import api
     from sim.report.summary import summary_table
 
-    overrides = guarded(lambda: parse_overrides(set_ or []))
+    overrides = guarded(lambda: api.parse_overrides(set_ or []))
     output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir))
-    out.print(summary_table(output.result))
+    out.print(summary_table(output.result, output.workload.family))
     for path in output.files:
         out.print(f"wrote {path}", markup=False)
 
@@ -115,6 +100,15 @@ def rtl_test(kernel: Annotated[str, typer.Argument(help="RTL kernel, e.g. systol
 
     failures = guarded(lambda: api.rtl_test(kernel))
     raise typer.Exit(1 if failures else 0)
+
+
+@rtl_app.command("list")
+def rtl_list() -> None:
+    """List every installed family's RTL kernels: family, folder, parameter sets, checks."""
+    from sim import api
+
+    for line in guarded(api.rtl_kernels):
+        out.print(line, markup=False)
 
 
 SYNTH_TABLE_WIDTH = 120

@@ -30,10 +30,9 @@ import numpy.typing as npt
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from sim.core.shapes import GemmShape, ceil_div
 from sim.hw.systolic import (
     Dataflow,
-    GemmShape,
-    ceil_div,
     fold_counts,
     fold_cycles,
     gemm_cycles,

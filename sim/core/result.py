@@ -79,6 +79,13 @@ class Result:
         """Total multiply-accumulates over all ops."""
         return sum(op.macs for op in self.ops)
 
+    def op_energy_pj(self, op: OpRecord) -> float:
+        """Energy of one op (pJ): its ledger priced at this result's per-action energies (the
+        costing's energy per key over the whole ledger's count of that key)."""
+        totals = self.costing.get("energy_pj", {})
+        return sum(n * totals[k] / self.ledger[k] for k, n in op.ledger.items()
+                   if self.ledger.get(k))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (keys sorted on output)."""
         data = asdict(self)

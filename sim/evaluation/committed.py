@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.errors import SimError
+from sim.family import get_generator
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document
-from sim.workload.generators import get_generator
 from sim.workload.trace import Trace
 from sim.workload.trace_io import write_trace
 

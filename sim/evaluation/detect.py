@@ -1,13 +1,12 @@
-"""``sim validate FILE``: recognise what kind of file it is and validate it fully."""
+"""``sim validate FILE``: recognise what kind of file it is and validate it fully (sweep files are
+checked by :func:`sim.api.validate_file`, which sits above the sweep package)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sim.core.errors import SimError
-from sim.spec.sweep import SweepSpec
-from sim.spec.validate import validate
-from sim.spec.workload import Source, load_workload, resolve_arch
+from sim.evaluation.workload import Source, load_workload, resolve_arch
 from sim.spec.yamlio import load_yaml
 from sim.workload.load import tensor_file, trace_from_data
 
@@ -21,13 +20,6 @@ def validate_any(path: Path) -> str:
     data = doc.data
     if not isinstance(data, dict):
         raise SimError("expected a mapping at the top of the file", doc.where(()), accepted=KINDS)
-    if "base" in data or "vary" in data:
-        from sim.sweep.config import load_sweep
-
-        validate(SweepSpec, doc)
-        sweep = load_sweep(path)
-        fields = sum(len(d.paths) for d in sweep.dims)
-        return f"sweep ({fields} varied fields, sampler {sweep.spec.sampler})"
     if "arch" in data or "trace" in data:
         workload = load_workload(path)
         return f"workload ({workload.family.name}, {len(workload.trace.ops)} ops)"

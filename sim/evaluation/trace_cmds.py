@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.core.errors import Location, SimError
+from sim.family import get_generator
 from sim.spec.validate import validate
-from sim.spec.yamlio import Document
-from sim.workload.generators import get_generator
+from sim.spec.yamlio import Document, parse_assignments
 from sim.workload.load import load_trace_file, tensor_file, trace_hash
 from sim.workload.lowering import LOWERABLE_KINDS, to_gemms
 from sim.workload.trace import Trace
@@ -28,20 +26,6 @@ class TraceOutput:
     content_hash: str
     trace: Trace
     sqnr_db: dict[str, float] = field(default_factory=dict)
-
-
-def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
-    """``["key=value", ...]`` -> mapping; values are read as YAML scalars (``8`` -> 8)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SimError(f"{what} {item!r} is not key=value", accepted="key=value")
-        try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-        except yaml.YAMLError:
-            out[key.strip()] = value
-    return out
 
 
 def _tensors_name(out: Path) -> str:

@@ -11,11 +11,10 @@ from pydantic import Field
 
 from sim.core.errors import SimError
 from sim.core.hashing import stable_hash
-from sim.core.registry import Family, get_family
+from sim.family import Family, get_family, get_generator
 from sim.spec.base import ArchBase, Seed, StrictModel
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, FieldPath, dotted, load_yaml
-from sim.workload.generators import get_generator
 from sim.workload.load import tensor_file, trace_from_data, trace_hash
 from sim.workload.trace import Trace
 
@@ -73,8 +72,10 @@ class Workload:
     trace_hash: str
 
     def tech_files(self) -> list[Path]:
-        """User technology tables named by the arch, resolved against the arch file."""
-        return [(self.arch_source.base_dir / p).resolve() for p in self.arch.tech.tables]
+        """Technology tables beyond the built-in ones: the family's own, then those the arch
+        names (resolved against the arch file), later ones overriding earlier rows."""
+        named = [(self.arch_source.base_dir / p).resolve() for p in self.arch.tech.tables]
+        return [*self.family.tech_tables, *named]
 
 
 def _piece(doc: Document, key: str, value: Any) -> tuple[Source, Any]:

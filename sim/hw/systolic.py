@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from sim.core.shapes import GemmShape, ceil_div
+
 Dataflow = Literal["OS", "WS", "IS"]
 DATAFLOWS: tuple[Dataflow, ...] = ("OS", "WS", "IS")
 
@@ -33,25 +35,6 @@ OPERAND_BITS = 8
 ACCUMULATOR_BITS = 32
 # Each MAC latches the operand it forwards and the partial sum it produces.
 REG_BITS_PER_MAC = OPERAND_BITS + ACCUMULATOR_BITS
-
-
-def ceil_div(a: int, b: int) -> int:
-    """Integer ceiling of a / b for positive b."""
-    return -(-a // b)
-
-
-@dataclass(frozen=True)
-class GemmShape:
-    """C[M, N] = A[M, K] @ B[K, N]."""
-
-    m: int
-    n: int
-    k: int
-
-    @property
-    def macs(self) -> int:
-        """Multiply-accumulates of the GEMM."""
-        return self.m * self.n * self.k
 
 
 def mapping(shape: GemmShape, dataflow: Dataflow) -> tuple[int, int, int]:

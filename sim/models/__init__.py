@@ -1,1 +1,2 @@
-"""Accelerator families; each subpackage registers itself with :mod:`sim.core.registry`."""
+"""The built-in model families: one subpackage each, published as a ``sim.family.Family`` record
+through the ``accel_sim.families`` entry-point group (``pyproject.toml``)."""

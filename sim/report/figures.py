@@ -10,7 +10,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from sim.core.result import Result
-from sim.report.run_report import op_energy_pj
 
 MAX_BARS = 40
 
@@ -24,7 +23,7 @@ def summary_figure(result: Result, path: Path) -> None:
     axes[0].set_xlabel("cycles")
     axes[0].set_title("cycles per op")
     axes[0].invert_yaxis()
-    axes[1].barh(names, [op_energy_pj(result, o.ledger) / 1e6 for o in ops], color="tab:orange")
+    axes[1].barh(names, [result.op_energy_pj(o) / 1e6 for o in ops], color="tab:orange")
     axes[1].set_xlabel("energy (uJ)")
     axes[1].set_title("energy per op")
     axes[1].invert_yaxis()

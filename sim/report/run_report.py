@@ -12,13 +12,6 @@ OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles",
                    "energy_pj")
 
 
-def op_energy_pj(result: Result, ledger: dict[str, float]) -> float:
-    """Energy of one op (pJ), pricing its ledger at the per-action energies of the result."""
-    totals = result.costing.get("energy_pj", {})
-    counts = result.ledger
-    return sum(n * totals[k] / counts[k] for k, n in ledger.items() if counts.get(k))
-
-
 def write_ops_csv(result: Result, path: Path) -> None:
     """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -26,7 +19,7 @@ def write_ops_csv(result: Result, path: Path) -> None:
         writer.writerow(OPS_CSV_COLUMNS)
         for op in result.ops:
             writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
-                             f"{op_energy_pj(result, op.ledger):.6g}"])
+                             f"{result.op_energy_pj(op):.6g}"])
 
 
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 
 from sim.core.result import Result
+from sim.family import Family
 
 
-def summary_table(result: Result) -> Table:
-    """Headline figures of one run as a rich table."""
+def summary_table(result: Result, family: Family | None = None) -> Table:
+    """Headline figures of one run as a rich table, then the family's own summary lines."""
     m = result.metrics
     table = Table(title=f"{result.name} ({result.provenance.family})", show_header=False)
     table.add_column("metric", style="bold")
@@ -26,6 +27,8 @@ def summary_table(result: Result) -> Table:
                             ("gops_per_mm2", "GOPS/mm^2", ",.1f")):
         if key in m:
             rows.append((label, format(m[key], fmt)))
+    if family is not None and family.summary is not None:
+        rows += family.summary(result)
     for label, value in rows:
         table.add_row(label, value)
     return table

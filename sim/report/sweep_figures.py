@@ -3,8 +3,10 @@ breakdowns. Each function returns a Figure; :func:`save` writes it as PNG and SV
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.report.families import PointData, SweepData
+from sim.family import PointData, SweepData
 
 MAX_PAIRS = 3
 MAX_BARS = 20
 MAX_PARAMS = 6
+
+
+@dataclass
+class FigureFile:
+    """A written figure: title, PNG (embedded in the page) and SVG."""
+
+    title: str
+    png: Path
+    svg: Path
+
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI."""
+        return "data:image/png;base64," + base64.b64encode(self.png.read_bytes()).decode()
 
 
 def save(fig: Figure, folder: Path, name: str) -> list[Path]:

@@ -11,8 +11,8 @@ import jinja2
 import sim
 
 if TYPE_CHECKING:
-    from sim.report.families import Reference, SweepData
-    from sim.report.sweep_report import FigureFile
+    from sim.family import Reference, SweepData
+    from sim.report.sweep_figures import FigureFile
     from sim.sweep.store import Row
 
 HEADLINE = ("cycles", "seconds", "energy_pj", "area_mm2", "gops", "gops_per_w")

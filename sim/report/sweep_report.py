@@ -6,15 +6,17 @@ provenance of every number: tool version, config hash (the point's key), arch an
 
 from __future__ import annotations
 
-import base64
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sim.core.errors import SimError
-from sim.report.families import PointData, Reference, SweepData, family_report
+from sim.evaluation.workload import load_workload
+from sim.family import Family, PointData, Reference, SweepData, get_family
+from sim.report import sweep_figures as sf
+from sim.report.sweep_figures import FigureFile
 from sim.report.sweep_html import render_page
 from sim.spec.sweep import parse_constraint
 from sim.sweep.config import Constraint
@@ -23,19 +25,6 @@ from sim.sweep.store import STORE_NAME, Row, Store, export_csv
 
 DEFAULT_OBJECTIVES = {"seconds": "min", "energy_pj": "min"}
 MAX_HTML_ROWS = 1000
-
-
-@dataclass
-class FigureFile:
-    """A written figure: title, PNG (embedded in the page) and SVG."""
-
-    title: str
-    png: Path
-    svg: Path
-
-    def data_uri(self) -> str:
-        """The PNG as a ``data:`` URI."""
-        return "data:image/png;base64," + base64.b64encode(self.png.read_bytes()).decode()
 
 
 def load_store(folder: Path) -> tuple[dict[str, Any], list[Row]]:
@@ -67,13 +56,32 @@ def sweep_data(meta: dict[str, Any], rows: list[Row]) -> SweepData:
                         r.trace_hash, ranking.feasible[i], ranking.rank[i])
               for i, r in enumerate(rows) if r.status == "ok"]
     return SweepData(str(meta.get("name", "sweep")), list(meta.get("vary", [])), objectives,
-                     points, meta)
+                     points, meta, arch_resolver(Path(str(meta.get("base", "")))))
+
+
+def arch_resolver(base: Path) -> Callable[[dict[str, Any]], Any]:
+    """``fields -> validated arch`` of the base workload with those fields set (cached)."""
+    known: dict[str, Any] = {}
+
+    def resolve(fields: dict[str, Any]) -> Any:
+        key = repr(sorted(fields.items()))
+        if key not in known:
+            known[key] = load_workload(base, fields).arch
+        return known[key]
+
+    return resolve
+
+
+def family_of(name: str) -> Family | None:
+    """The installed family ``name`` (None when it is not installed here)."""
+    try:
+        return get_family(name)
+    except SimError:
+        return None
 
 
 def write_figures(data: SweepData, folder: Path) -> tuple[list[FigureFile], list[str]]:
-    """Generic figures, then each family's registered figures; returns files and notes."""
-    from sim.report import sweep_figures as sf
-
+    """Generic figures, then each family's figures; returns files and notes."""
     notes: list[str] = []
     figures: list[FigureFile] = []
     if not data.points:
@@ -85,11 +93,11 @@ def write_figures(data: SweepData, folder: Path) -> tuple[list[FigureFile], list
         png, svg = sf.save(make(data), folder, name)
         figures.append(FigureFile(title, png, svg))
     for family in sorted({p.family for p in data.points}):
-        hooks = family_report(family)
-        if hooks is None or hooks.figures is None:
+        record = family_of(family)
+        if record is None or record.sweep_figures is None:
             continue
         try:
-            extra = hooks.figures(data)
+            extra = record.sweep_figures(data)
         except Exception as exc:  # a family hook must not cost the user the whole report
             notes.append(f"family {family}: figure hook failed: {type(exc).__name__}: {exc}")
             continue
@@ -104,11 +112,11 @@ def references(data: SweepData) -> tuple[list[tuple[str, Reference]], list[str]]
     out: list[tuple[str, Reference]] = []
     notes: list[str] = []
     for family in sorted({p.family for p in data.points}):
-        hooks = family_report(family)
-        if hooks is None or hooks.references is None:
+        record = family_of(family)
+        if record is None or record.sweep_references is None:
             continue
         try:
-            out += [(family, ref) for ref in hooks.references(data)]
+            out += [(family, ref) for ref in record.sweep_references(data)]
         except Exception as exc:
             notes.append(f"family {family}: reference hook failed: {type(exc).__name__}: {exc}")
     return out, notes

@@ -10,42 +10,48 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sim.family import all_kernels
 from sim.rtlcheck.bench import (
-    KERNELS,
     BuildInfo,
     CaseResult,
-    Kernel,
     build,
     build_dir_for,
     cache_root,
     get_kernel,
-    load_builtin_kernels,
+    kernel_dir,
     read_results,
-    register_kernel,
     rtl_root,
     run_bench,
 )
 from sim.rtlcheck.toolchain import Verilator, rtl_available, setup_verilator
 
 __all__ = [
-    "KERNELS",
     "BuildInfo",
     "CaseResult",
-    "Kernel",
     "Verilator",
     "build",
     "build_dir_for",
     "cache_root",
     "get_kernel",
-    "load_builtin_kernels",
+    "kernel_dir",
+    "kernel_lines",
     "read_results",
-    "register_kernel",
     "rtl_available",
     "rtl_root",
     "run_bench",
     "setup_verilator",
     "test_kernel",
 ]
+
+
+def kernel_lines() -> list[str]:
+    """One line per RTL kernel of every installed family: name, family, folder, parameter sets
+    and what its benches check (what ``sim rtl list`` prints)."""
+    lines = []
+    for name, (family, kernel) in sorted(all_kernels().items()):
+        sets = "; ".join(kernel.label(p) for p in kernel.parameter_sets)
+        lines.append(f"{name} [{family.name}, {kernel.directory}]: {kernel.summary} ({sets})")
+    return lines
 
 
 def test_kernel(kernel: str, echo: Callable[[str], None] = print) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from typing import Any
 
 from sim.core.errors import SimError
 from sim.core.hashing import bytes_hash, stable_hash
+from sim.family import RtlKernel, all_kernels
 from sim.rtlcheck.toolchain import format_version, setup_verilator
 
 CACHE_ENV = "SIM_RTL_BUILD_DIR"
@@ -44,68 +44,19 @@ BUILD_ARGS = ("-Wall", "-Wno-fatal", "-O3", "--x-assign", "unique", "--x-initial
 TIMESCALE = ("1ns", "1ps")
 
 
-@dataclass(frozen=True)
-class Kernel:
-    """An RTL kernel: its sources, top level, bench module and the parameter sets shipped."""
-
-    name: str
-    directory: str  # under rtl/
-    sources: tuple[str, ...]
-    toplevel: str
-    test_module: str
-    parameter_sets: tuple[Mapping[str, Any], ...]
-    summary: str = ""
-
-    def label(self, parameters: Mapping[str, Any]) -> str:
-        """Short readable name of a parameter set, e.g. ``DATAFLOW=WS,ROWS=4``."""
-        return ",".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+def get_kernel(name: str) -> RtlKernel:
+    """The kernel ``name`` of whichever installed family declares it; SimError naming the
+    accepted kernels otherwise."""
+    kernels = all_kernels()
+    if name not in kernels:
+        raise SimError(f"unknown RTL kernel {name!r}", accepted=", ".join(sorted(kernels)))
+    return kernels[name][1]
 
 
-KERNELS: dict[str, Kernel] = {
-    "systolic": Kernel(
-        name="systolic",
-        directory="systolic",
-        sources=("systolic_ws.sv", "systolic_os.sv", "systolic.sv"),
-        toplevel="systolic",
-        test_module="tb_systolic",
-        parameter_sets=tuple(
-            {"DATAFLOW": dataflow, "ROWS": size, "COLS": size, "T_MAX": 64}
-            for size in (4, 8)
-            for dataflow in ("WS", "OS")
-        ),
-        summary="int8 systolic GEMM folds (WS, OS) vs sim.hw.systolic",
-    ),
-}
-
-
-# Other families' kernels: each module's ``register_kernels()`` adds them on first lookup.
-KERNEL_PROVIDERS: tuple[str, ...] = (
-    "sim.models.npu_pim.rtlkernel",
-    "sim.models.tpe.rtl",
-    "sim.models.stochastic.rtl",
-    "sim.models.gap9.rtlslice",
-)
-
-
-def load_builtin_kernels() -> dict[str, Kernel]:
-    """Register every shipped family's kernels (idempotent); returns the full registry."""
-    for module in KERNEL_PROVIDERS:
-        importlib.import_module(module).register_kernels()
-    return KERNELS
-
-
-def register_kernel(kernel: Kernel) -> None:
-    """Add a kernel to the registry (idempotent for the same name)."""
-    KERNELS.setdefault(kernel.name, kernel)
-
-
-def get_kernel(name: str) -> Kernel:
-    """The registered kernel ``name``; SimError naming the accepted kernels otherwise."""
-    try:
-        return load_builtin_kernels()[name]
-    except KeyError:
-        accepted = ", ".join(sorted(KERNELS))
-        raise SimError(f"unknown RTL kernel {name!r}", accepted=accepted) from None
+def kernel_dir(kernel: RtlKernel) -> Path:
+    """The folder holding a kernel's sources and bench: absolute, or under ``rtl/``."""
+    folder = Path(kernel.directory)
+    return folder if folder.is_absolute() else rtl_root() / folder
 
 
 def rtl_root() -> Path:
@@ -136,9 +87,9 @@ def _sv_literal(value: Any) -> str:
     return str(value)
 
 
-def build_hash(kernel: Kernel, parameters: Mapping[str, Any]) -> str:
+def build_hash(kernel: RtlKernel, parameters: Mapping[str, Any]) -> str:
     """Hash of everything that changes the built model: params, sources, flags, tool versions."""
-    src_dir = rtl_root() / kernel.directory
+    src_dir = kernel_dir(kernel)
     sources = {name: bytes_hash((src_dir / name).read_bytes()) for name in kernel.sources}
     tool = setup_verilator()
     return stable_hash({
@@ -149,7 +100,7 @@ def build_hash(kernel: Kernel, parameters: Mapping[str, Any]) -> str:
     })
 
 
-def build_dir_for(kernel: Kernel, parameters: Mapping[str, Any]) -> Path:
+def build_dir_for(kernel: RtlKernel, parameters: Mapping[str, Any]) -> Path:
     """``<cache>/<kernel>-<param values>-<hash>``."""
     values = "-".join(str(parameters[k]) for k in sorted(parameters))
     return cache_root() / f"{kernel.name}-{values}-{build_hash(kernel, parameters)}"
@@ -264,7 +215,7 @@ def build(kernel_name: str, parameters: Mapping[str, Any]) -> BuildInfo:
             return BuildInfo(build_dir, False, 0.0)
         shutil.rmtree(build_dir, ignore_errors=True)  # a half-finished earlier build
         build_dir.mkdir(parents=True)
-        src_dir = rtl_root() / kernel.directory
+        src_dir = kernel_dir(kernel)
         log = build_dir / "build.log"
         makeflags = " ".join([os.environ.get("MAKEFLAGS", ""), *MAKE_VARS]).strip()
         began = time.perf_counter()
@@ -326,7 +277,7 @@ def run_bench(kernel: str, parameters: Mapping[str, Any], test_module: str,
     seed = int(os.environ.get("SIM_RTL_SEED", "1"))
     runner = get_runner("verilator")
     # SystemExit: failing tests (under pytest) or a simulator crash; the XML and log tell which.
-    with _extra_sys_path(rtl_root() / spec.directory), contextlib.suppress(SystemExit):
+    with _extra_sys_path(kernel_dir(spec)), contextlib.suppress(SystemExit):
         runner.test(
             test_module=test_module,
             hdl_toplevel=spec.toplevel,

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -40,8 +40,10 @@ from typing import Any
 
 from sim.core.errors import SimError
 from sim.core.hashing import bytes_hash, stable_hash
+from sim.family import SynthTarget, all_synth_targets
 from sim.spec.yamlio import load_yaml
-from sim.tech.table import BUILTIN_DIR, TechTable
+from sim.tech import TechTable, area_um2, path_timing
+from sim.tech.table import BUILTIN_DIR
 
 SYNTH_DIR_ENV = "SIM_SYNTH_DIR"
 WEIGHTS_FILE = BUILTIN_DIR / "synth" / "nand2_weights.yaml"
@@ -52,32 +54,11 @@ _AUTOMATIC_INIT = re.compile(
     r"\bautomatic\s+((?:int|integer|logic|bit)(?:\s+(?:signed|unsigned))?(?:\s*\[[^\]]*\])*)"
     r"\s+(\w+)\s*=\s*([^;]+);")
 _LTP = re.compile(r"length=(\d+)")
-
-Inventory = dict[str, float]
-
-
-@dataclass(frozen=True)
-class SynthTarget:
-    """One top module of a kernel at one parameter set, with its analytic inventory."""
-
-    kernel: str
-    name: str
-    sources: tuple[str, ...]
-    top: str
-    parameters: Mapping[str, int] = field(default_factory=dict)
-    analytic: Callable[[], Inventory] | None = None
-    """Components (tech-table keys) -> instance count of the same block, or None if undeclared."""
-    analytic_path: Callable[[], Mapping[str, float]] | None = None
-    """Delay rows -> count on the block's critical path (``sim.tech.delay``), if modelled."""
-    note: str = ""
-    hierarchical: bool = False
-    """Synthesize each module once (instances share it), then flatten the mapped netlist; for
-    tops built of many identical submodules. Otherwise the design is flattened first."""
-
-    @property
-    def label(self) -> str:
-        """``systolic/ws_4x4``: kernel and target name."""
-        return f"{self.kernel}/{self.name}"
+_TRANSISTORS = re.compile(r"Estimated number of transistors:\s+(\d+)")
+# Yosys' CMOS estimate leaves flip-flops out; each is counted as a static master-slave D flop
+# with enable and reset: 24 transistors including its clock inverters (Weste & Harris, CMOS VLSI
+# Design, 4th ed., fig. 10.19 style). A transistor count, not an area or energy constant.
+FLOP_TRANSISTORS = 24
 
 
 @dataclass
@@ -94,6 +75,8 @@ class SynthResult:
     seconds: float = 0.0
     error: str = ""
     cached: bool = False
+    logic_transistors: int = 0
+    """CMOS transistors of the combinational logic (targets with ``transistors``), else 0."""
 
     @property
     def ok(self) -> bool:
@@ -105,101 +88,14 @@ class SynthResult:
         """Flip-flop bits (cell types containing ``DFF``)."""
         return sum(n for k, n in self.cells.items() if "DFF" in k)
 
+    @property
+    def transistors(self) -> int:
+        """CMOS transistors: the logic's estimate plus :data:`FLOP_TRANSISTORS` per flop (0 for
+        targets that do not ask for a transistor estimate)."""
+        if not self.logic_transistors:
+            return 0
+        return self.logic_transistors + FLOP_TRANSISTORS * self.flops
 
-# --------------------------------------------------------------------------- analytic inventories
-
-
-def _systolic_inventory(dataflow: str, rows: int, cols: int, t_max: int) -> Inventory:
-    """Analytic inventory of ``rtl/systolic`` at R x C with T_MAX-deep flop buffers.
-
-    PEs as in the systolic model (R*C ``mac_int8`` + R*C*48 register bits); the RTL's operand and
-    result buffers are flop arrays, so their bits are ``reg`` and each read port is a
-    (depth - 1)-level ``mux2`` tree per bit; control: a 32-bit cycle counter, a 32-bit length
-    register and a 32-bit compare.
-    """
-    from sim.models.systolic.model import ACCUMULATOR_BITS, OPERAND_BITS, REGISTER_BITS_PER_PE
-
-    pes = rows * cols
-    a_bits, acc = OPERAND_BITS, ACCUMULATOR_BITS
-    if dataflow == "WS":  # a_mem[T], w_mem[R], p_mem[T], c_mem[T]
-        buffer_bits = t_max * rows * a_bits + pes * a_bits + 2 * t_max * cols * acc
-        mux_bits = (rows * a_bits + 2 * cols * acc) * (t_max - 1) + cols * a_bits * (rows - 1)
-    else:  # OS: a_mem[T], b_mem[T], c_mem[R]
-        buffer_bits = t_max * (rows + cols) * a_bits + pes * acc
-        mux_bits = (rows + cols) * a_bits * (t_max - 1) + cols * acc * (rows - 1)
-    return {"mac_int8": float(pes), "reg": float(pes * REGISTER_BITS_PER_PE + buffer_bits + 32),
-            "mux2": float(mux_bits), "counter_int32": 1.0, "cmp_int32": 1.0}
-
-
-def _sc_inventory(operator: str, n: int) -> Inventory:
-    """Cells of one Roberts-cross unit from the stochastic family's cost model."""
-    from sim.models.stochastic.cost import unit_cells
-
-    return {k: float(v) for k, v in unit_cells(operator, "lfsr", n).items()}
-
-
-def _tpe_inventory(block: str) -> Inventory:
-    """Primitive inventory of a TPE PE from the tpe family's cost model (``tpe.*`` rows)."""
-    from sim.models.tpe import cost
-
-    return dict(_tpe_block(cost, block).inventory())
-
-
-def _tpe_path(block: str) -> Mapping[str, float]:
-    """Critical path (delay rows) of a TPE PE from the tpe family's cost model."""
-    from sim.models.tpe import cost
-
-    return dict(_tpe_block(cost, block).path)
-
-
-def _tpe_block(cost: Any, block: str) -> Any:
-    return cost.mac_pe(acc_bits=32) if block == "mac" else cost.opt1_pe(acc_bits=32)
-
-
-def _pim_inventory(lanes: int) -> Inventory:
-    """The npu_pim model's PIM logic per bank: one FP16 MAC (``pim.mac_fp16``) per lane, plus
-    the RTL's 32-bit accumulator register."""
-    return {"pim.mac_fp16": float(lanes), "reg": 32.0}
-
-
-def _gap9_inventory(side: int, lanes: int, kmax: int) -> Inventory:
-    """The NE16-style engine's inventory from the gap9 family (``sim.models.gap9.area``)."""
-    from sim.models.gap9.area import engine_inventory
-
-    return engine_inventory(side, lanes, kmax)
-
-
-def _gap9(side: int, lanes: int, kmax: int) -> SynthTarget:
-    return SynthTarget(
-        "gap9", f"ne16_engine_s{side}_l{lanes}_k{kmax}", ("ne16_slice.sv",), "ne16_engine",
-        {"SIDE": side, "LANES": lanes, "KMAX": kmax},
-        lambda: _gap9_inventory(side, lanes, kmax), hierarchical=True,
-        note="engine only: the bench's x/w/p memories stand for L1 TCDM")
-
-
-def _systolic(dataflow: str, size: int, t_max: int) -> SynthTarget:
-    module = "systolic_ws" if dataflow == "WS" else "systolic_os"
-    return SynthTarget(
-        "systolic", f"{dataflow.lower()}_{size}x{size}_t{t_max}", (f"{module}.sv",), module,
-        {"ROWS": size, "COLS": size, "T_MAX": t_max},
-        lambda: _systolic_inventory(dataflow, size, size, t_max),
-        note="buffers are flop arrays in the RTL (SRAM in the model): costed as reg + mux2")
-
-
-SYNTH_TARGETS: tuple[SynthTarget, ...] = (
-    _systolic("WS", 2, 2), _systolic("WS", 4, 4), _systolic("OS", 2, 2), _systolic("OS", 4, 4),
-    SynthTarget("sc", "sc_roberts_n256", ("sc_roberts.sv",), "sc_roberts", {"N": 256},
-                lambda: _sc_inventory("stochastic", 256)),
-    SynthTarget("sc", "bin_roberts", ("bin_roberts.sv",), "bin_roberts", {},
-                lambda: _sc_inventory("binary", 8)),
-    SynthTarget("tpe", "mac_pe_w32", ("tpe_pe.sv",), "tpe_mac_pe", {"W": 32},
-                lambda: _tpe_inventory("mac"), lambda: _tpe_path("mac")),
-    SynthTarget("tpe", "opt1_pe_w32", ("tpe_pe.sv",), "tpe_opt1_pe", {"W": 32},
-                lambda: _tpe_inventory("opt1"), lambda: _tpe_path("opt1")),
-    SynthTarget("pim", "pim_gemv_l4", ("pim_gemv.sv",), "pim_gemv", {"LANES": 4},
-                lambda: _pim_inventory(4)),
-    _gap9(2, 8, 8), _gap9(3, 16, 32),  # the bench's small slice; NE16's 3x3 x 16 x 32 geometry
-)
 
 # --------------------------------------------------------------------------- paths and cache
 
@@ -226,11 +122,12 @@ def kernels_on_disk() -> list[str]:
 
 def targets_for(kernel: str | None = None) -> list[SynthTarget]:
     """Declared targets of ``kernel`` (all kernels if None); SimError for an unknown kernel."""
+    targets = all_synth_targets()
     if kernel is None:
-        return list(SYNTH_TARGETS)
-    chosen = [t for t in SYNTH_TARGETS if t.kernel == kernel]
+        return targets
+    chosen = [t for t in targets if t.kernel == kernel]
     if not chosen:
-        known = sorted({t.kernel for t in SYNTH_TARGETS})
+        known = sorted({t.kernel for t in targets})
         raise SimError(f"no synthesis targets for RTL kernel {kernel!r}", accepted=", ".join(known))
     return chosen
 
@@ -259,18 +156,27 @@ def script(target: SynthTarget) -> str:
     lines = [f"read_verilog -sv {' '.join(target.sources)}"]
     if chparam:
         lines.append(f"chparam {chparam} {target.top}")
-    if target.hierarchical:
-        lines += [f"synth -top {target.top} -noabc", "extract_fa -fa", "flatten",
-                  "opt_clean -purge"]
-    else:
-        lines += [f"synth -top {target.top} -flatten -noabc", "extract_fa -fa", "opt_clean -purge"]
-    lines += ["select -assert-none t:$fa r:WIDTH>1 %i",  # every $fa is one FA_X1
+    flatten = "" if target.hierarchical else " -flatten"
+    lines.append(f"synth -top {target.top}{flatten} -noabc")
+    if target.transistors:
+        lines.append("design -save generic")
+    lines += ["extract_fa -fa", *(["flatten"] if target.hierarchical else []), "opt_clean -purge",
+              "select -assert-none t:$fa r:WIDTH>1 %i",  # every $fa is one FA_X1
               "tee -q -o stat.json stat -json", "tee -q -o ltp.txt ltp -noff"]
+    if target.transistors:  # the same generic netlist mapped to CMOS gates (flops left out)
+        lines += ["design -load generic", "flatten", "abc -g cmos2", "opt_clean",
+                  "tee -q -o cmos.txt stat -tech cmos"]
     return "\n".join(lines) + "\n"
 
 
+def target_dir(target: SynthTarget) -> Path:
+    """The folder holding a target's sources: absolute, or under ``rtl/``."""
+    folder = Path(target.folder)
+    return folder if folder.is_absolute() else rtl_dir() / folder
+
+
 def _sources(target: SynthTarget) -> dict[str, str]:
-    folder = rtl_dir() / target.kernel
+    folder = target_dir(target)
     out = {}
     for name in target.sources:
         path = folder / name
@@ -342,14 +248,16 @@ def _first_error(text: str) -> str:
     return " ".join(lines[-1].split()) if lines else "Yosys failed without a message"
 
 
-def _parse(work: Path, table45: TechTable) -> tuple[dict[str, int], float, int]:
+def _parse(work: Path, table45: TechTable) -> tuple[dict[str, int], float, int, int]:
     stat = json.loads((work / "stat.json").read_text(encoding="utf-8"))
     cells = {str(k): int(v) for k, v in stat["design"]["num_cells_by_type"].items()}
     cells = {k: v for k, v in cells.items() if library_cells(k)}  # drops bookkeeping cells
     match = _LTP.search((work / "ltp.txt").read_text(encoding="utf-8"))
     depth = int(match.group(1)) if match else 0
     ge = sum(n * nand2_weight(k, table45) for k, n in cells.items())
-    return cells, ge, depth
+    cmos = work / "cmos.txt"
+    found = _TRANSISTORS.search(cmos.read_text(encoding="utf-8")) if cmos.is_file() else None
+    return cells, ge, depth, int(found.group(1)) if found else 0
 
 
 def synthesize(target: SynthTarget, table45: TechTable, force: bool = False) -> SynthResult:
@@ -365,7 +273,7 @@ def synthesize(target: SynthTarget, table45: TechTable, force: bool = False) -> 
     for name, text in sources.items():
         (work / name).write_text(text, encoding="utf-8")
     (work / "synth.ys").write_text(script(target), encoding="utf-8")
-    for stale in ("stat.json", "ltp.txt"):
+    for stale in ("stat.json", "ltp.txt", "cmos.txt"):
         (work / stale).unlink(missing_ok=True)
     began = time.perf_counter()
     try:
@@ -382,7 +290,7 @@ def synthesize(target: SynthTarget, table45: TechTable, force: bool = False) -> 
     if proc.returncode != 0 or not (work / "ltp.txt").is_file():
         result.error = _first_error(proc.stdout + proc.stderr)
         return result  # failures are not cached: a fixed toolchain must retry them
-    result.cells, result.ge, result.depth = _parse(work, table45)
+    result.cells, result.ge, result.depth, result.logic_transistors = _parse(work, table45)
     payload = {k: v for k, v in asdict(result).items() if k != "cached"}
     cached.write_text(json.dumps(payload, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     return result
@@ -447,21 +355,15 @@ class Comparison:
         return None
 
 
-def analytic_area_um2(inventory: Mapping[str, float], table: TechTable) -> float:
-    """Inventory x area rows at the table's node (um^2); a missing row is a SimError."""
-    return sum(n * table.lookup(k, "area").value for k, n in inventory.items())
-
-
 def compare(target: SynthTarget, synth: SynthResult, table: TechTable) -> Comparison:
     """Put one target's synthesized and analytic figures side by side at the table's node."""
-    from sim.tech.delay import path_timing
 
     synth_um2 = synth_area_um2(synth.cells, table) if synth.ok else None
     analytic = delay = None
     error = ""
     try:
         if target.analytic is not None:
-            analytic = analytic_area_um2(target.analytic(), table)
+            analytic = area_um2(target.analytic(), table)
         if target.analytic_path is not None:
             delay = path_timing(table, target.analytic_path(), target.label).delay_ps
     except SimError as exc:
@@ -498,7 +400,7 @@ def synth_report(kernel: str | None = None, node_nm: int = 45, force: bool = Fal
     began = time.perf_counter()
     results = synthesize_all(chosen, table45, force, jobs)
     rows = [compare(t, r, table) for t, r in zip(chosen, results, strict=True)]
-    declared = {t.kernel for t in SYNTH_TARGETS}
+    declared = {t.kernel for t in all_synth_targets()}
     undeclared = [] if kernel else [k for k in kernels_on_disk() if k not in declared]
     return SynthReport(node_nm, rows, undeclared, time.perf_counter() - began)
 
@@ -579,6 +481,8 @@ def summary_lines(rep: SynthReport, cells: bool = False) -> list[str]:
         if s.ok:
             text = (f"{s.label}: {s.ge:,.0f} GE, {s.flops:,} flops, depth {s.depth}, "
                     f"synth {c.synth_um2:,.0f} um2")
+            if s.transistors:
+                text += f", {s.transistors:,} transistors"
             if c.analytic_um2 is not None and c.ratio is not None:
                 text += f", analytic {c.analytic_um2:,.0f} um2 ({c.ratio:.2f}x)"
             if c.analytic_delay_ps is not None:
@@ -594,6 +498,6 @@ def summary_lines(rep: SynthReport, cells: bool = False) -> list[str]:
             lines.append("    " + "; ".join(x for x in (params, note) if x))
         if cells and s.ok:
             lines.append("    " + ", ".join(f"{k} {n:,}" for k, n in sorted(s.cells.items())))
-    lines += [f"{kernel}/*: no synthesis target declared in sim/rtlcheck/synth.py"
+    lines += [f"{kernel}/*: no family declares a synthesis target for rtl/{kernel}"
               for kernel in rep.undeclared]
     return lines

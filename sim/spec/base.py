@@ -13,8 +13,6 @@ Bits = Annotated[int, Field(ge=1, le=64)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 FreqMHz = Annotated[float, Field(gt=0, le=100_000)]
 
-SUPPORTED_NODES_NM = (45, 40, 32, 28, 22)
-
 
 class StrictModel(BaseModel):
     """Base of every schema: unknown keys, type coercions, NaN and infinity are all errors."""

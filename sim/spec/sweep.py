@@ -107,3 +107,8 @@ def parse_constraint(text: str) -> tuple[str, str, float] | None:
     except ValueError:
         return None
     return match.group(1), match.group(2), value
+
+
+def is_sweep(data: Any) -> bool:
+    """Whether a parsed YAML file is a sweep file (it has ``base`` or ``vary``)."""
+    return isinstance(data, dict) and ("base" in data or "vary" in data)

@@ -100,13 +100,33 @@ def parse_yaml(text: str, path: Path) -> Document:
     return Document(path, data, builder.lines)
 
 
+def read_text(path: Path, what: str = "file") -> str:
+    """The UTF-8 text of an input file; a missing or unreadable one is a SimError naming it
+    (``what`` says what the file is, e.g. ``request log``)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SimError(f"{what} not found", Location(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SimError(f"cannot read {what}: {exc}", Location(path)) from None
+
+
 def load_yaml(path: str | Path) -> Document:
     """Read and parse a YAML file; a missing or unreadable file is a SimError."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SimError("file not found", Location(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SimError(f"cannot read file: {exc}", Location(path)) from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_text(path), path)
+
+
+def parse_assignments(items: list[str], option: str) -> dict[str, Any]:
+    """Command-line ``["arch.rows=32", ...]`` -> ``{"arch.rows": 32, ...}``: each value is read
+    as YAML (``8`` -> 8, ``[4, 4]`` -> a list, empty -> ""); ``option`` names the flag in errors."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise SimError(f"{option} {item!r}: expected FIELD=VALUE", accepted="e.g. rows=32")
+        try:
+            out[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            raise SimError(f"{option} {item!r}: the value is not valid YAML") from None
+    return out

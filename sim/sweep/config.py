@@ -15,9 +15,9 @@ from typing import Any
 import sim
 from sim.core.errors import SimError
 from sim.core.hashing import bytes_hash, stable_hash
+from sim.evaluation.workload import apply_overrides, load_workload
 from sim.spec.sweep import RangeSpec, SweepSpec, parse_constraint
 from sim.spec.validate import validate
-from sim.spec.workload import apply_overrides, load_workload
 from sim.spec.yamlio import Document, load_yaml
 
 SWEEP_SUFFIX = ".sweep.yaml"

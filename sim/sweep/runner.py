@@ -1,4 +1,4 @@
-"""Run a sweep: sample its points, skip those already stored, evaluate the rest, export, report.
+"""Run a sweep: sample its points, skip those already stored, evaluate the rest, export CSV.
 
 Each finished batch is committed to the store before the next is awaited, so killing the sweep
 loses at most the batches in flight; running it again resumes from the store.
@@ -15,6 +15,7 @@ from typing import Any
 
 import sim
 from sim.core.hashing import bytes_hash
+from sim.evaluation.run import slug
 from sim.sweep.config import Sweep, load_sweep
 from sim.sweep.executors import IN_FLIGHT_PER_WORKER, BatchSizer, Executor, make_executor
 from sim.sweep.progress import SweepProgress
@@ -37,8 +38,6 @@ class SweepOutput:
 
 def default_out_dir(sweep: Sweep) -> Path:
     """``report.dir`` of the sweep file, else ``reports/<sweep name>``."""
-    from sim.api import slug
-
     return Path(sweep.spec.report.dir or Path("reports") / slug(sweep.name))
 
 
@@ -86,7 +85,7 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
               retry_failed: bool = False, executor: str | None = None,
               workers: int | None = None, address: str | None = None,
               batch: int | None = None, dask_processes: bool = True,
-              show_progress: bool | None = None, report: bool = True) -> SweepOutput:
+              show_progress: bool | None = None) -> SweepOutput:
     """Run (or resume) the sweep in ``path``; arguments override the sweep file's settings."""
     sweep = load_sweep(path)
     spec = sweep.spec
@@ -117,10 +116,6 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
         files = export(store, target, spec.report.parquet)
     finally:
         store.close()
-    if report:
-        from sim.report.sweep_report import write_sweep_report
-
-        files += write_sweep_report(target)
     return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files)
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.errors import SimError
+from sim.evaluation.run import apply_costing, simulate
+from sim.evaluation.workload import load_workload
 from sim.sweep.store import Outcome
 from sim.tech import TechTable, load_tables
 from sim.tech.table import builtin_files
@@ -57,28 +59,15 @@ def cached_tables(node_nm: int, user_files: Sequence[Path]) -> TechTable:
     return _tables(node_nm, tuple(str(p) for p in user_files), stamp)
 
 
-def breakdown_of(costing: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """Energy (pJ) and area (um^2) per component: ledger keys grouped by all but the action."""
-    energy: dict[str, float] = {}
-    for key, value in costing.get("energy_pj", {}).items():
-        component = key.rsplit(".", 1)[0] if "." in key else key
-        energy[component] = energy.get(component, 0.0) + float(value)
-    area = {k: float(v) for k, v in costing.get("area_um2", {}).items()}
-    return {"energy_pj": energy, "area_um2": area}
-
-
 def evaluate(task: Task) -> Outcome:
     """Simulate and cost one design point; any exception becomes a failed outcome."""
-    from sim import api
-    from sim.spec.workload import load_workload
-
     started = time.time()
     clock = time.perf_counter()
     try:
         workload = load_workload(task.base, task.overrides)
-        result = api.simulate(workload)
+        result = simulate(workload)
         table = cached_tables(workload.arch.tech.node_nm, workload.tech_files())
-        api.apply_costing(result, workload, table)
+        costing = apply_costing(result, workload, table)
     except Exception as exc:  # a bad point must not stop the sweep
         return Outcome(task.key, "failed", error=_one_line(exc), started=started,
                        finished=time.time(), seconds=time.perf_counter() - clock,
@@ -86,7 +75,8 @@ def evaluate(task: Task) -> Outcome:
     metrics = {k: float(v) for k, v in result.metrics.items()}
     metrics["cycles"] = float(result.cycles)
     prov = result.provenance
-    return Outcome(task.key, "ok", metrics, breakdown_of(result.costing), "",
+    breakdown = {"energy_pj": costing.energy_by_component(), "area_um2": dict(costing.area_um2)}
+    return Outcome(task.key, "ok", metrics, breakdown, "",
                    time.perf_counter() - clock, started, time.time(), worker_name(),
                    prov.family, prov.tool_version, prov.arch_hash, prov.trace_hash)
 

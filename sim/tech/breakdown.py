@@ -14,41 +14,26 @@ from rich.table import Table
 
 from sim.core.ledger import Ledger
 from sim.core.result import Result
-from sim.tech.costing import energy_per_action
+from sim.tech.costing import efficiency, energy_per_action
 from sim.tech.table import TechTable
 
 
 @dataclass(frozen=True)
-class EnergyLine:
-    """One ledger key: count x energy per action (pJ) = energy (pJ), with the row's provenance."""
+class CostLine:
+    """One ledger key (count x pJ per action = pJ) or one inventory component (instances x um^2
+    each = um^2; ``action`` empty), with the table row's provenance."""
 
     component: str
     action: str
     count: float
-    pj_each: float
+    each: float
     source: str
     scaling: str
 
     @property
-    def pj(self) -> float:
-        """Energy of all actions of this key (pJ)."""
-        return self.count * self.pj_each
-
-
-@dataclass(frozen=True)
-class AreaLine:
-    """One inventory component: instances x area per instance (um^2) = area (um^2)."""
-
-    component: str
-    count: float
-    um2_each: float
-    source: str
-    scaling: str
-
-    @property
-    def um2(self) -> float:
-        """Area of all instances (um^2)."""
-        return self.count * self.um2_each
+    def total(self) -> float:
+        """Energy (pJ) of all actions of this key, or area (um^2) of all instances."""
+        return self.count * self.each
 
 
 @dataclass
@@ -57,8 +42,8 @@ class TechReport:
 
     name: str
     node_nm: int
-    energy: list[EnergyLine]
-    area: list[AreaLine]
+    energy: list[CostLine]
+    area: list[CostLine]
     seconds: float
     macs: int
     efficiency: dict[str, float] = field(default_factory=dict)
@@ -66,36 +51,13 @@ class TechReport:
     @property
     def energy_pj(self) -> float:
         """Total energy (pJ)."""
-        return sum(line.pj for line in self.energy)
+        return sum(line.total for line in self.energy)
 
     @property
     def area_um2(self) -> float:
         """Total area (um^2)."""
-        return sum(line.um2 for line in self.area)
+        return sum(line.total for line in self.area)
 
-    def energy_by_component(self) -> dict[str, float]:
-        """Energy (pJ) summed per component over its actions."""
-        out: dict[str, float] = {}
-        for line in self.energy:
-            out[line.component] = out.get(line.component, 0.0) + line.pj
-        return out
-
-
-def efficiency(macs: int, seconds: float, energy_pj: float, area_um2: float) -> dict[str, float]:
-    """GOPS, GOPS/W, GOPS/mm^2, pJ/op and pJ/MAC; one MAC is two ops. Absent when undefined."""
-    ops = 2.0 * macs
-    out: dict[str, float] = {}
-    if ops:
-        out["pj_per_op"] = energy_pj / ops
-        out["pj_per_mac"] = energy_pj / macs
-    if ops and seconds > 0:
-        gops = ops / seconds / 1e9
-        out["gops"] = gops
-        if energy_pj > 0:
-            out["gops_per_w"] = ops / (energy_pj * 1e-12) / 1e9
-        if area_um2 > 0:
-            out["gops_per_mm2"] = gops / (area_um2 * 1e-6)
-    return out
 
 
 def report(result: Result, table: TechTable) -> TechReport:
@@ -104,12 +66,12 @@ def report(result: Result, table: TechTable) -> TechReport:
     for key, count in sorted(result.ledger.items()):
         row = energy_per_action(table, key)
         component, action = Ledger.split(key)
-        energy.append(EnergyLine(component, action, float(count), row.value, row.source,
-                                 row.scaling))
+        energy.append(CostLine(component, action, float(count), row.value, row.source,
+                               row.scaling))
     area = []
     for component, count in sorted(result.inventory.items()):
         row = table.lookup(component, "area")
-        area.append(AreaLine(component, float(count), row.value, row.source, row.scaling))
+        area.append(CostLine(component, "", float(count), row.value, row.source, row.scaling))
     out = TechReport(result.name, table.node_nm, energy, area, result.seconds, result.macs)
     out.efficiency = efficiency(out.macs, out.seconds, out.energy_pj, out.area_um2)
     return out
@@ -126,9 +88,9 @@ def energy_table(rep: TechReport) -> Table:
         table.add_column(name, justify="right" if name in ("count", "pJ each", "energy (uJ)",
                                                             "share") else "left")
     total = rep.energy_pj
-    for line in sorted(rep.energy, key=lambda x: -x.pj):
-        table.add_row(line.component, line.action, f"{line.count:,.0f}", f"{line.pj_each:.4g}",
-                      f"{line.pj / 1e6:,.4f}", _share(line.pj, total), line.source)
+    for line in sorted(rep.energy, key=lambda x: -x.total):
+        table.add_row(line.component, line.action, f"{line.count:,.0f}", f"{line.each:.4g}",
+                      f"{line.total / 1e6:,.4f}", _share(line.total, total), line.source)
     table.add_row("total", "", "", "", f"{total / 1e6:,.4f}", "100%" if total else "-", "")
     return table
 
@@ -139,9 +101,9 @@ def area_table(rep: TechReport) -> Table:
     for name in ("component", "count", "um2 each", "area (mm2)", "share", "source"):
         table.add_column(name, justify="left" if name in ("component", "source") else "right")
     total = rep.area_um2
-    for line in sorted(rep.area, key=lambda x: -x.um2):
-        table.add_row(line.component, f"{line.count:,.0f}", f"{line.um2_each:.4g}",
-                      f"{line.um2 / 1e6:,.5f}", _share(line.um2, total), line.source)
+    for line in sorted(rep.area, key=lambda x: -x.total):
+        table.add_row(line.component, f"{line.count:,.0f}", f"{line.each:.4g}",
+                      f"{line.total / 1e6:,.5f}", _share(line.total, total), line.source)
     table.add_row("total", "", "", f"{total / 1e6:,.5f}", "100%" if total else "-", "")
     return table
 
@@ -152,10 +114,12 @@ def efficiency_table(rep: TechReport) -> Table:
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     labels = {"gops": "GOPS", "gops_per_w": "GOPS/W", "gops_per_mm2": "GOPS/mm^2",
-              "pj_per_op": "pJ/op", "pj_per_mac": "pJ/MAC"}
+              "pj_per_mac": "pJ/MAC"}
     for key, label in labels.items():
         if key in rep.efficiency:
             table.add_row(label, f"{rep.efficiency[key]:,.4g}")
+    if "pj_per_mac" in rep.efficiency:
+        table.add_row("pJ/op", f"{rep.efficiency['pj_per_mac'] / 2:,.4g}")
     return table
 
 

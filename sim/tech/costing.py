@@ -39,12 +39,38 @@ class Costing:
         return out
 
 
+def efficiency(macs: int, seconds: float, energy_pj: float, area_um2: float) -> dict[str, float]:
+    """GOPS, GOPS/W, GOPS/mm^2 and pJ/MAC; one MAC is two ops. Absent when undefined (no MACs,
+    no time, no energy or no area)."""
+    ops = 2.0 * macs
+    out: dict[str, float] = {}
+    if ops and seconds > 0:
+        out["pj_per_mac"] = energy_pj / macs
+        gops = ops / seconds / 1e9
+        out["gops"] = gops
+        if energy_pj > 0:
+            out["gops_per_w"] = ops / (energy_pj * 1e-12) / 1e9
+        if area_um2 > 0:
+            out["gops_per_mm2"] = gops / (area_um2 * 1e-6)
+    return out
+
+
 def energy_per_action(table: TechTable, key: str) -> TechValue:
     """Energy of one action (pJ). ``component.<x>_ns`` actions are time: cost = power (mW) x ns."""
     component, action = Ledger.split(key)
     if action.endswith(TIME_ACTION_SUFFIX) and not table.has(key, "energy"):
         return table.lookup(component, "power")  # 1 mW for 1 ns is 1 pJ
     return table.lookup(key, "energy")
+
+
+def area_um2(inventory: dict[str, float], table: TechTable) -> float:
+    """Area of an inventory (component -> instances) at the table's node (um^2)."""
+    return sum(n * table.lookup(k, "area").value for k, n in inventory.items())
+
+
+def energy_pj(ledger: dict[str, float], table: TechTable) -> float:
+    """Energy of a ledger (``component.action`` -> count) at the table's node (pJ)."""
+    return sum(n * energy_per_action(table, k).value for k, n in ledger.items())
 
 
 def cost(result: Result, table: TechTable) -> Costing:

@@ -18,7 +18,7 @@ from pydantic import Field
 from sim.core.errors import SimError
 from sim.spec.base import Bits, Count, Dim, StrictModel
 from sim.workload.builder import OpList, make_trace
-from sim.workload.generators import Generator, register_generator
+from sim.workload.generators import Generator
 from sim.workload.lowering import conv_output_size
 from sim.workload.model_configs import (
     CrnnConfig,
@@ -247,6 +247,6 @@ def build_cnn(p: CnnParams, seed: int) -> Trace:
                       "sim.workload.arch_generators: cnn", None, details)
 
 
-TRANSFORMER = register_generator(Generator("transformer", TransformerParams, build_transformer,
-                                            path_fields=frozenset({"requests"})))
-CNN = register_generator(Generator("cnn", CnnParams, build_cnn))
+TRANSFORMER = Generator("transformer", TransformerParams, build_transformer,
+                        path_fields=frozenset({"requests"}))
+CNN = Generator("cnn", CnnParams, build_cnn)

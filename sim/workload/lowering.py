@@ -32,7 +32,7 @@ sees the same shapes; see the README, "Traces"):
 from __future__ import annotations
 
 from sim.core.errors import SimError
-from sim.hw.systolic import GemmShape
+from sim.core.shapes import GemmShape
 from sim.workload.trace import AttentionOp, Conv2dOp, GemmOp, GemvOp, Op
 
 LOWERABLE_KINDS = ("gemm", "gemv", "conv2d", "attention")

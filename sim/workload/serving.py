@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.errors import Location, SimError
+from sim.spec.yamlio import read_text
 
 MAX_LEN = 2048
 REQUEST_CSV_COLUMNS = ("seq_len", "ch_idx")
@@ -140,13 +141,7 @@ def _csv_int(text: str, path: Path, line: int, column: str, minimum: int) -> int
 
 def load_request_csv(path: Path) -> list[tuple[int, int | None]]:
     """Read and parse a request-log CSV file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SimError("request log not found", Location(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SimError(f"cannot read request log: {exc}", Location(path)) from None
-    return parse_request_csv(text, path)
+    return parse_request_csv(read_text(path, "request log"), path)
 
 
 def write_request_csv(lengths: list[int], channels: int | None = None) -> str:

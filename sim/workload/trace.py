@@ -13,8 +13,6 @@ from pydantic import Field
 from sim.core.hashing import stable_hash
 from sim.spec.base import Bits, Count, Dim, Seed, StrictModel
 
-TRACE_VERSION = 1
-
 
 class OpBase(StrictModel):
     """Fields every op has."""
@@ -26,16 +24,25 @@ class OpBase(StrictModel):
     """Operand role (e.g. ``a``, ``b``) -> array name in the trace's ``.npz``."""
 
 
-class GemmOp(OpBase):
+class MatrixOperands(StrictModel):
+    """Operand bit-widths of a matrix op: int8 operands, 32-bit results unless stated."""
+
+    a_bits: Bits = 8
+    b_bits: Bits = 8
+    out_bits: Bits = 32
+
+
+OPERAND_FIELDS = ("a_bits", "b_bits", "out_bits")
+"""Bit-width fields; trace files list them after an op's shape."""
+
+
+class GemmOp(MatrixOperands, OpBase):
     """C[M, N] = A[M, K] @ B[K, N]."""
 
     kind: Literal["gemm"]
     m: Dim
     n: Dim
     k: Dim
-    a_bits: Bits = 8
-    b_bits: Bits = 8
-    out_bits: Bits = 32
 
     @property
     def macs(self) -> int:
@@ -43,19 +50,16 @@ class GemmOp(OpBase):
         return self.m * self.n * self.k
 
 
-class GemvOp(OpBase):
+class GemvOp(MatrixOperands, OpBase):
     """y[N] = W[N, K] @ x[K], repeated for ``batch`` independent vectors."""
 
     kind: Literal["gemv"]
     n: Dim
     k: Dim
     batch: Count = 1
-    a_bits: Bits = 8
-    b_bits: Bits = 8
-    out_bits: Bits = 32
 
 
-class Conv2dOp(OpBase):
+class Conv2dOp(MatrixOperands, OpBase):
     """2-D convolution, NCHW, with groups (groups == in_ch is depthwise)."""
 
     kind: Literal["conv2d"]
@@ -69,9 +73,6 @@ class Conv2dOp(OpBase):
     stride: Count = 1
     padding: Annotated[int, Field(ge=0, le=2**16)] = 0
     groups: Count = 1
-    a_bits: Bits = 8
-    b_bits: Bits = 8
-    out_bits: Bits = 32
 
 
 class AttentionOp(OpBase):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.core.hashing import bytes_hash
-from sim.workload.trace import Trace
+from sim.workload.trace import OPERAND_FIELDS, Trace
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -57,7 +57,8 @@ def trace_text(trace: Trace, header: list[str]) -> str:
     lines.append("ops:")
     for op in trace.ops:
         fields = op.model_dump(mode="json", exclude_defaults=True)
-        fields = {"name": fields.pop("name"), "kind": op.kind, **fields}
+        bits = {k: fields.pop(k) for k in OPERAND_FIELDS if k in fields}
+        fields = {"name": fields.pop("name"), "kind": op.kind, **fields, **bits}
         lines.append("  - " + json.dumps(fields, ensure_ascii=True))
     return "\n".join(lines) + "\n"
 

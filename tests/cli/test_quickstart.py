@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from sim.hw.systolic import GemmShape, gemm_cycles
+from sim.core.shapes import GemmShape
+from sim.hw.systolic import gemm_cycles
 
 
 def sim_script() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.models.gap9 import area
-from sim.rtlcheck.synth import analytic_area_um2
+from sim.tech import area_um2 as analytic_area_um2
 from sim.tech import load_tables
 
 

@@ -12,14 +12,14 @@ import yaml
 
 import sim.models.gap9  # registers the family
 from sim.core.errors import SimError, UnsupportedOpError
-from sim.core.registry import get_family
 from sim.core.result import Result
+from sim.evaluation.workload import load_workload
+from sim.family import get_family
 from sim.models.gap9 import networks
 from sim.models.gap9.arch import Gap9Arch
 from sim.models.gap9.model import Gap9Model
 from sim.models.gap9.quality import BITS, sqnr_from_nsr
 from sim.models.gap9.search import apply_allocation, cost_table, pareto_mask, search
-from sim.spec.workload import load_workload
 from sim.tech.costing import cost
 from sim.tech.table import load_tables
 from sim.workload.trace import Trace

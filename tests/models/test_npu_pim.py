@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.core.errors import SimError, UnsupportedOpError
-from sim.core.registry import get_family
+from sim.family import get_family
 from sim.hw.dram import make_config
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import NpuPimModel
@@ -101,7 +101,7 @@ def test_npu_gemm_timings() -> None:
     npu = arch().npu
     # ONNXim tile model, 128x128, M=64, K=256, N=128 per array: 2 weight tiles:
     # first preload 2*128-1 = 255, second 128, streaming 2 x 64, drain 128+128-2 = 254.
-    from sim.hw.systolic import GemmShape
+    from sim.core.shapes import GemmShape
 
     assert onnxim_gemm_cycles(GemmShape(64, 128, 256), 128, 128) == 255 + 128 + 128 + 254
     # 8 arrays split N = 1024 into 128 columns each.

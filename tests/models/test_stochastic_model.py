@@ -8,7 +8,7 @@ import pytest
 
 from sim.api import run
 from sim.core.errors import SimError, UnsupportedOpError
-from sim.core.registry import get_family
+from sim.family import get_family
 from sim.models.stochastic import FAMILY
 from sim.models.stochastic.analysis import cost_rows
 from sim.models.stochastic.arch import StochasticArch

@@ -9,7 +9,7 @@ import pytest
 
 import sim.models.tpe  # noqa: F401  (registers the family)
 from sim.core.errors import SimError, UnsupportedOpError
-from sim.core.registry import get_family
+from sim.family import get_family
 from sim.models.tpe import cost, designs, evaluate
 from sim.models.tpe.model import TpeArch, TpeModel
 from sim.models.tpe.realdata import load_sample

@@ -18,10 +18,10 @@ BODY = ("vary:\n  arch.rows: [4, 8, 0, 16]\n  arch.cols: {start: 4, stop: 16, st
 @pytest.fixture(scope="session")
 def swept(tmp_path_factory: pytest.TempPathFactory, tiny_workload: Callable[..., Path]) -> Path:
     """The report folder of one finished sweep of ``BODY`` over the tiny workload."""
-    from sim.sweep.runner import run_sweep
+    from sim import api
 
     folder = tmp_path_factory.mktemp("swept")
     tiny_workload(folder)
     (folder / "s.sweep.yaml").write_text("version: 1\nbase: tiny.yaml\n" + BODY, encoding="utf-8")
-    run_sweep(folder / "s.sweep.yaml", out_dir=folder / "report", executor="inline")
+    api.sweep(folder / "s.sweep.yaml", out_dir=folder / "report", executor="inline")
     return folder / "report"

@@ -30,12 +30,12 @@ objectives: {tokens_per_s: max, energy_per_token_j: min}
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sim.sweep.runner import run_sweep
+    from sim import api
 
     folder = tmp_path_factory.mktemp("pim_sweep")
     (folder / "w.yaml").write_text(WORKLOAD, encoding="utf-8")
     (folder / "s.sweep.yaml").write_text(SWEEP, encoding="utf-8")
-    run_sweep(folder / "s.sweep.yaml", out_dir=folder / "report", executor="inline")
+    api.sweep(folder / "s.sweep.yaml", out_dir=folder / "report", executor="inline")
     return folder / "report"
 
 

@@ -4,6 +4,7 @@ figure and reference-number hooks, and ``sim report DIR``."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import shutil
@@ -16,8 +17,8 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import pytest
 
-from sim.report import families
-from sim.report.families import Reference, SweepData
+from sim.family import Family, Reference, SweepData, get_family
+from sim.report import sweep_report
 from sim.report.sweep_report import (
     load_store,
     missing_metrics,
@@ -61,6 +62,16 @@ def test_report_files_and_page(swept: Path) -> None:
     assert (swept / "results.csv").read_text().count("\n") == 33
 
 
+def with_hooks(monkeypatch: pytest.MonkeyPatch, **hooks: Any) -> None:
+    """Make the report see the systolic family with these sweep hooks."""
+    record = dataclasses.replace(get_family("systolic"), **hooks)
+
+    def family_of(name: str) -> Family | None:
+        return record if name == "systolic" else get_family(name)
+
+    monkeypatch.setattr(sweep_report, "family_of", family_of)
+
+
 def test_family_hooks(swept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[SweepData] = []
 
@@ -75,8 +86,7 @@ def test_family_hooks(swept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         return [Reference("paper design", "cycles", 1000.0, "cycles", "Someone et al. 2024",
                           simulated=best), Reference("other", "gops", 5.0, "GOPS", "web")]
 
-    monkeypatch.setitem(families.FAMILY_REPORTS, "systolic",
-                        families.FamilyReport(figures, references))
+    with_hooks(monkeypatch, sweep_figures=figures, sweep_references=references)
     out = tmp_path / "hooked"
     out.mkdir()
     shutil.copy(swept / "results.sqlite", out / "results.sqlite")
@@ -95,24 +105,15 @@ def test_failing_hook_is_a_note_not_a_crash(swept: Path,
     def broken(data: SweepData) -> list[Reference]:
         raise KeyError("tokens_per_s")
 
-    monkeypatch.setitem(families.FAMILY_REPORTS, "systolic",
-                        families.FamilyReport(references=broken))
+    with_hooks(monkeypatch, sweep_references=broken)
     refs, notes = references(sweep_data(*load_store(swept)))
     assert refs == []
     assert notes == ["family systolic: reference hook failed: KeyError: 'tokens_per_s'"]
 
 
-def test_register_family_report() -> None:
-    def refs(data: SweepData) -> list[Reference]:
-        return []
-
-    families.register_family_report("test-family-x", references=refs)
-    try:
-        hooks = families.family_report("test-family-x")
-        assert hooks is not None and hooks.references is refs and hooks.figures is None
-    finally:
-        del families.FAMILY_REPORTS["test-family-x"]
+def test_reference_deviation() -> None:
     assert Reference("a", "m", 2.0, "u", "s", simulated=3.0).deviation == pytest.approx(0.5)
+    assert Reference("a", "m", 2.0, "u", "s").deviation is None
 
 
 def test_cli_report_regenerates(swept: Path, sim_cli: Callable[..., Any]) -> None:

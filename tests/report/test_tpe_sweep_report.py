@@ -16,13 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def sweep(folder: Path, body: str) -> Path:
     """Run a sweep over the systolic MiniLM workload; returns its report folder."""
-    from sim.sweep.runner import run_sweep
+    from sim import api
 
     path = folder / "s.sweep.yaml"
     base = ROOT / "workloads" / "tpe-systolic-minilm.yaml"
     path.write_text(f"version: 1\nname: tpe-hook\nbase: {base}\n{body}"
                     "objectives: {seconds: min, area_mm2: min}\n", encoding="utf-8")
-    run_sweep(path, out_dir=folder / "report", executor="inline")
+    api.sweep(path, out_dir=folder / "report", executor="inline")
     return folder / "report"
 
 

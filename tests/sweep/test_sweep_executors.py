@@ -32,12 +32,11 @@ def sweep_file(make_sweep: Callable[..., Path]) -> Path:
 
 def test_local_and_dask_give_identical_tables(sweep_file: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
-    inline = run_sweep(sweep_file, out_dir=tmp_path / "inline", executor="inline",
-                       report=False)
+    inline = run_sweep(sweep_file, out_dir=tmp_path / "inline", executor="inline")
     local = run_sweep(sweep_file, out_dir=tmp_path / "local", executor="local", workers=2,
-                      batch=5, report=False)
+                      batch=5)
     dask = run_sweep(sweep_file, out_dir=tmp_path / "dask", executor="dask", workers=2,
-                     batch=5, report=False, dask_processes=False)
+                     batch=5, dask_processes=False)
     assert inline.counts == local.counts == dask.counts == {"ok": 18, "failed": 6}
     reference = result_table(tmp_path / "inline")
     assert len(reference) == 24
@@ -66,7 +65,7 @@ def test_batches_are_sized_by_time() -> None:
 
 def test_every_task_is_run_once(make_sweep: Callable[..., Path], tmp_path: Path) -> None:
     path = make_sweep("vary:\n  arch.rows: {start: 1, stop: 40, step: 1}\n")
-    out = run_sweep(path, out_dir=tmp_path / "o", executor="local", workers=2, report=False)
+    out = run_sweep(path, out_dir=tmp_path / "o", executor="local", workers=2)
     assert out.counts == {"ok": 40} and out.computed == 40
     with Store(tmp_path / "o" / "results.sqlite") as store:
         assert [r.attempts for r in store.rows()] == [1] * 40

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sim import api
+from sim.sweep import worker
 from sim.sweep.runner import run_sweep
 from sim.sweep.store import Store
 
@@ -31,15 +31,15 @@ def stored(folder: Path) -> dict[str, Any]:
 def test_failed_point_is_recorded_and_sweep_goes_on(make_sweep: Callable[..., Path],
                                                     tmp_path: Path) -> None:
     path = make_sweep("vary:\n  arch.rows: [8, 0, 16]\n")
-    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False)
+    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline")
     assert out.counts == {"ok": 2, "failed": 1}
     rows = sorted(stored(tmp_path / "out").values(), key=lambda r: r.idx)
     assert [r.status for r in rows] == ["ok", "failed", "ok"]
     assert "rows: input should be greater than or equal to 1" in rows[1].error
     assert rows[1].metrics == {} and rows[0].metrics["cycles"] > 0
-    again = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False)
+    again = run_sweep(path, out_dir=tmp_path / "out", executor="inline")
     assert again.computed == 0  # failed points are retried only on request
-    retried = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False,
+    retried = run_sweep(path, out_dir=tmp_path / "out", executor="inline",
                         retry_failed=True)
     assert retried.computed == 1
     attempts = [r.attempts for r in sorted(stored(tmp_path / "out").values(),
@@ -49,16 +49,16 @@ def test_failed_point_is_recorded_and_sweep_goes_on(make_sweep: Callable[..., Pa
 
 def test_any_exception_is_a_failed_point(make_sweep: Callable[..., Path], tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    real = api.simulate
+    real = worker.simulate
 
     def flaky(workload: Any) -> Any:
         if workload.arch.rows == 16:
             raise ZeroDivisionError("model bug")
         return real(workload)
 
-    monkeypatch.setattr(api, "simulate", flaky)
+    monkeypatch.setattr(worker, "simulate", flaky)
     path = make_sweep("vary:\n  arch.rows: [8, 16, 32]\n")
-    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False)
+    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline")
     assert out.counts == {"ok": 2, "failed": 1}
     failed = [r for r in stored(tmp_path / "out").values() if r.status == "failed"]
     assert failed[0].params == {"arch.rows": 16}
@@ -68,7 +68,7 @@ def test_any_exception_is_a_failed_point(make_sweep: Callable[..., Path], tmp_pa
 def test_linked_fields_run_as_settings(make_sweep: Callable[..., Path], tmp_path: Path) -> None:
     path = make_sweep("vary:\n  arch.rows: [8, 16]\nlinked:\n  - arch.cols: [4, 32]\n"
                       "    arch.dataflow: [OS, WS]\n")
-    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline", report=False)
+    out = run_sweep(path, out_dir=tmp_path / "out", executor="inline")
     assert out.counts == {"ok": 4}
     params = sorted((r.params["arch.rows"], r.params["arch.cols"], r.params["arch.dataflow"])
                     for r in stored(tmp_path / "out").values())
@@ -147,7 +147,7 @@ def test_sigkill_then_resume_matches_uninterrupted(make_sweep: Callable[..., Pat
     for key, row in before.items():  # finished points were not recomputed
         assert after[key].finished == row.finished and after[key].worker == row.worker
 
-    reference = run_sweep(path, out_dir=tmp_path / "clean", executor="inline", report=False)
+    reference = run_sweep(path, out_dir=tmp_path / "clean", executor="inline")
     assert reference.counts == {"ok": POINTS}
     clean = stored(tmp_path / "clean")
     assert set(clean) == set(after)

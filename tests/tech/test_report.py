@@ -10,7 +10,7 @@ from rich.console import Console
 from sim.core.errors import SimError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
-from sim.tech import load_tables, print_report, report
+from sim.tech import cost, load_tables, print_report, report
 
 
 def make_result(ledger: dict[str, float], inventory: dict[str, float]) -> Result:
@@ -24,11 +24,11 @@ def test_breakdown_by_component_and_action() -> None:
                           "npu.sram.write_bit": 64}, {"array.mac_int8": 4, "npu.sram": 8192})
     rep = report(result, load_tables(45))
     lines = {(x.component, x.action): x for x in rep.energy}
-    assert lines[("array.mac_int8", "mac")].pj == pytest.approx(4000 * 0.3)
-    assert lines[("npu.sram", "read_bit")].pj == pytest.approx(640 * 10 / 64)
-    by_comp = rep.energy_by_component()
+    assert lines[("array.mac_int8", "mac")].total == pytest.approx(4000 * 0.3)
+    assert lines[("npu.sram", "read_bit")].total == pytest.approx(640 * 10 / 64)
+    by_comp = cost(result, load_tables(45)).energy_by_component()
     assert by_comp["npu.sram"] == pytest.approx((640 + 64) * 10 / 64)
-    areas = {x.component: x.um2 for x in rep.area}
+    areas = {x.component: x.total for x in rep.area}
     assert areas == pytest.approx({"array.mac_int8": 4 * 419, "npu.sram": 8192 * 0.346})
 
 
@@ -36,7 +36,7 @@ def test_efficiency_figures_follow_from_totals() -> None:
     result = make_result({"array.mac_int8.mac": 4000}, {"array.mac_int8": 4})
     rep = report(result, load_tables(45))
     energy_pj, ops, seconds = 4000 * 0.3, 8000, 1e-6
-    assert rep.efficiency["pj_per_op"] == pytest.approx(energy_pj / ops)
+    assert rep.efficiency["pj_per_mac"] == pytest.approx(2 * energy_pj / ops)
     assert rep.efficiency["gops"] == pytest.approx(ops / seconds / 1e9)
     assert rep.efficiency["gops_per_w"] == pytest.approx(ops / (energy_pj * 1e-12) / 1e9)
     assert rep.efficiency["gops_per_mm2"] == pytest.approx(8.0 / (4 * 419e-6))

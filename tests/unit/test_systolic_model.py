@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.hw.systolic import DATAFLOWS, GemmShape, gemm_cycles, golden_gemm, sram_traffic
+from sim.core.shapes import GemmShape
+from sim.hw.systolic import DATAFLOWS, gemm_cycles, golden_gemm, sram_traffic
 
 
 def python_gemm_int32(a: np.ndarray, b: np.ndarray) -> list[list[int]]:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from sim.core.errors import SimError
+from sim.family import get_generator
 from sim.workload.arch_generators import CnnParams, TransformerParams, build_cnn, build_transformer
-from sim.workload.generators import get_generator
 from sim.workload.lowering import to_gemms
 from sim.workload.model_configs import load_model_config
 from sim.workload.serving import sample_context_lengths

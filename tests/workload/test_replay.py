@@ -51,7 +51,7 @@ def test_unsupported_kind_names_op_and_family(tmp_path: Path, repo: Path,
 
 def family_archs(repo: Path) -> list[Path]:
     """One arch file per registered family (the first by name in arch/)."""
-    from sim.core.registry import known_families
+    from sim.family import known_families
 
     chosen: dict[str, Path] = {}
     for path in sorted((repo / "arch").glob("*.yaml")):
@@ -66,8 +66,8 @@ def test_every_committed_trace_on_every_family(tmp_path: Path, repo: Path) -> No
     """Each registered family either runs every op of a committed trace or names the op it
     cannot run and itself in a one-line error; nothing is skipped silently."""
     from sim.core.errors import SimError
-    from sim.core.registry import get_family
-    from sim.workload.committed import COMMITTED, TRACES_DIR
+    from sim.evaluation.committed import COMMITTED, TRACES_DIR
+    from sim.family import get_family
 
     archs = family_archs(repo)
     assert archs, "no arch file for any registered family"

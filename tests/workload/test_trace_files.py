@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.core.errors import SimError
-from sim.workload.committed import COMMITTED, TRACES_DIR, regenerate
+from sim.evaluation.committed import COMMITTED, TRACES_DIR, regenerate
 from sim.workload.load import load_trace_file, tensor_file, trace_hash
 from sim.workload.trace import Trace
 from sim.workload.trace_io import npz_bytes, write_trace
@@ -191,7 +191,7 @@ def test_generate_command_errors(tmp_path: Path, sim_cli: Sim) -> None:
     one_line_error(sim_cli("trace", "generate", "nope", "-o", str(tmp_path / "x.yaml")),
                    r"unknown trace generator 'nope' \(accepted: .*cnn.*transformer")
     one_line_error(sim_cli("trace", "generate", "cnn", "-o", str(tmp_path / "x.yaml"),
-                           "--set", "model"), r"--set 'model' is not key=value")
+                           "--set", "model"), r"--set 'model': expected FIELD=VALUE")
 
 
 def test_generate_and_requests_commands(tmp_path: Path, sim_cli: Sim) -> None:

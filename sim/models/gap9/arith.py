@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
+from sim.core.shapes import ceil_div
 
 Mode = Literal["3x3", "1x1", "dw", "linear"]
 MODES: tuple[Mode, ...] = ("3x3", "1x1", "dw", "linear")
@@ -37,11 +38,6 @@ U8 = npt.NDArray[np.uint8]
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
-
-
-def ceil_div(a: int, b: int) -> int:
-    """Integer ceiling of a / b for positive b."""
-    return -(-a // b)
 
 
 def wrap32(v: npt.ArrayLike) -> I64:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
-from sim.models.gap9.arith import ceil_div
+from sim.core.shapes import ceil_div
 
 STREAM_BITS = 256  # streamer width (bits/cycle)
 FIFO = 6  # streamer FIFO latency (cycles)

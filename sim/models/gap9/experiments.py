@@ -23,8 +23,10 @@ from sim.models.gap9.arch import Gap9Arch
 from sim.models.gap9.layers import Layer
 from sim.models.gap9.model import Gap9Model
 from sim.models.gap9.search import CostTable, SearchResult, cost_table, monotone, search
-from sim.spec.workload import load_workload
+from sim.spec.validate import validate
+from sim.spec.yamlio import load_yaml
 from sim.tech.table import TechTable, load_tables
+from sim.workload.load import trace_from_data
 
 REPO = Path(__file__).resolve().parents[3]
 NETWORKS = ("gap9-sed-crnn", "gap9-hissnet-mnv2")
@@ -66,10 +68,12 @@ class NetworkStudy:
 
 
 def load_network(name: str) -> tuple[Gap9Model, list[Layer], Any]:
-    """Model, layers and trace of ``workloads/<name>.yaml``."""
-    wl = load_workload(REPO / "workloads" / f"{name}.yaml")
-    model = Gap9Model(wl.arch)  # type: ignore[arg-type]
-    return model, model.layers(wl.trace), wl.trace
+    """Model, layers and trace of ``workloads/<name>.yaml`` (an arch file and an inline trace)."""
+    doc = load_yaml(REPO / "workloads" / f"{name}.yaml")
+    arch_doc = load_yaml(doc.path.parent / doc.data["arch"])
+    model = Gap9Model(validate(Gap9Arch, arch_doc, (), arch_doc.data))
+    trace = trace_from_data(doc, ("trace",), doc.data["trace"])
+    return model, model.layers(trace), trace
 
 
 def uniform(costs: CostTable, bits: int) -> npt.NDArray[np.int64]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sim.core.errors import SimError, UnsupportedOpError
 from sim.models.gap9.arith import weight_bytes
+from sim.workload.lowering import conv_output_size
 from sim.workload.trace import Conv2dOp, EltwiseOp, GemmOp
 
 SUPPORTED_KINDS = ("conv2d", "gemm", "eltwise")
@@ -106,8 +107,8 @@ def _conv_layer(op: Conv2dOp, default_bits: int) -> Layer:
                        accepted="1")
     if op.in_ch % op.groups or op.out_ch % op.groups:
         raise SimError(f"op {op.name!r}: groups {op.groups} must divide in_ch and out_ch")
-    h_out = (op.in_h + 2 * op.padding - op.kernel_h) // op.stride + 1
-    w_out = (op.in_w + 2 * op.padding - op.kernel_w) // op.stride + 1
+    h_out = conv_output_size(op.in_h, op.kernel_h, op.stride, op.padding)
+    w_out = conv_output_size(op.in_w, op.kernel_w, op.stride, op.padding)
     if h_out < 1 or w_out < 1:
         raise SimError(f"op {op.name!r}: kernel larger than the padded input")
     ksq = (op.kernel_h, op.kernel_w)

@@ -15,8 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
+from sim.family import RtlKernel, SynthTarget
 from sim.models.gap9 import arith
 from sim.models.gap9 import cycles as cy
+from sim.models.gap9.area import engine_inventory
 
 MODE_CODE = {"3x3": 0, "dw": 1, "1x1": 2}
 OUT_CODE = {8: 0, 16: 1, 32: 2}
@@ -122,20 +124,28 @@ def _weight_words(mode: str, wt: arith.Ne16Weights, n_in: int, lanes: int) -> li
     return words
 
 
-def register_kernels() -> None:
-    """Add the NE16 slice kernel to :mod:`sim.rtlcheck`'s registry (idempotent)."""
-    from sim.rtlcheck.bench import Kernel, register_kernel
+KERNEL = RtlKernel(
+    name="gap9_ne16",
+    directory="gap9",
+    sources=("ne16_slice.sv",),
+    toplevel="ne16_slice",
+    test_module="tb_ne16_slice",
+    parameter_sets=(
+        {"SIDE": 3, "LANES": 16, "KMAX": 32, "NIN_MAX": 4},  # NE16 geometry 9 x 9 x 16
+        {"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2},  # a smaller slice 4 x 9 x 8
+    ),
+    summary="NE16-style bit-serial slice (3x3, depthwise, 1x1; Qw 2..8; normquant) vs "
+            "sim.models.gap9",
+)
 
-    register_kernel(Kernel(
-        name="gap9_ne16",
-        directory="gap9",
-        sources=("ne16_slice.sv",),
-        toplevel="ne16_slice",
-        test_module="tb_ne16_slice",
-        parameter_sets=(
-            {"SIDE": 3, "LANES": 16, "KMAX": 32, "NIN_MAX": 4},  # NE16 geometry 9 x 9 x 16
-            {"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2},  # a smaller slice 4 x 9 x 8
-        ),
-        summary="NE16-style bit-serial slice (3x3, depthwise, 1x1; Qw 2..8; normquant) vs "
-                "sim.models.gap9",
-    ))
+
+def _engine_target(side: int, lanes: int, kmax: int) -> SynthTarget:
+    return SynthTarget(
+        "gap9", f"ne16_engine_s{side}_l{lanes}_k{kmax}", ("ne16_slice.sv",), "ne16_engine",
+        {"SIDE": side, "LANES": lanes, "KMAX": kmax},
+        lambda: engine_inventory(side, lanes, kmax), hierarchical=True,
+        note="engine only: the bench's x/w/p memories stand for L1 TCDM")
+
+
+# The bench's small slice; NE16's 3x3 x 16 x 32 geometry.
+SYNTH_TARGETS = (_engine_target(2, 8, 8), _engine_target(3, 16, 32))

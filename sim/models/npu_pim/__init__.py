@@ -1,12 +1,30 @@
 """The ``npu_pim`` family: NPU (systolic GEMM, vector unit, SRAM, DMA) + HBM with PIM banks for
 attention GEMVs; four systems (GPU roofline, NPU-only, naive NPU+PIM, NeuPIMs-style)."""
 
-from sim.core.registry import Family, register
+from sim.core.result import Result
+from sim.family import Family
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import SUPPORTED_KINDS, NpuPimModel
-from sim.models.npu_pim.sweep_hooks import register as register_sweep_report
+from sim.models.npu_pim.rtlkernel import PIM_GEMV, SYNTH_TARGETS
+from sim.models.npu_pim.sweep_hooks import figures, references
+from sim.models.npu_pim.workload import LLM_DECODE
 
-FAMILY = register(Family("npu_pim", NpuPimArch, NpuPimModel, frozenset(SUPPORTED_KINDS)))
-register_sweep_report()
+
+def summary(result: Result) -> list[tuple[str, str]]:
+    """Decode throughput and energy per generated token."""
+    m = result.metrics
+    lines = []
+    if "tokens_per_s" in m:
+        lines.append(("tokens/s", f"{m['tokens_per_s']:,.1f}"))
+    if "energy_per_token_j" in m:
+        lines.append(("energy/token", f"{m['energy_per_token_j'] * 1e3:,.3f} mJ"))
+    return lines
+
+
+FAMILY = Family(
+    "npu_pim", NpuPimArch, NpuPimModel, frozenset(SUPPORTED_KINDS),
+    description="NPU + HBM with processing-in-memory banks for batched LLM decoding",
+    kernels=(PIM_GEMV,), synth_targets=SYNTH_TARGETS, generators=(LLM_DECODE,),
+    sweep_figures=figures, sweep_references=references, summary=summary)
 
 __all__ = ["FAMILY", "NpuPimArch", "NpuPimModel"]

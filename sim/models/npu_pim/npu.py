@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass
 
 from sim.core.errors import UnsupportedOpError
-from sim.hw.systolic import GemmShape, ceil_div, gemm_cycles, sram_traffic
+from sim.core.shapes import GemmShape, ceil_div
+from sim.hw.systolic import gemm_cycles, sram_traffic
 from sim.models.npu_pim.arch import NpuSpec
 
 # Element operations per input element (for energy) and cycles per lane-iteration.

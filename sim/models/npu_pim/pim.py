@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
+from sim.core.shapes import ceil_div
 from sim.hw.dram.config import HbmConfig
 
 IntArray = npt.NDArray[np.int64]
@@ -39,11 +40,6 @@ class PimParams:
     fetch_bytes: int = 32
     fused: bool = True
     """Use NeuPIMs' fused COMPS_READRES (one command per head) instead of n COMP + READRES."""
-
-
-def ceil_div(a: IntArray | int, b: int) -> IntArray | int:
-    """Integer ceiling division (works on numpy arrays)."""
-    return -(-a // b)
 
 
 def comp_spacing(cfg: HbmConfig, pim: PimParams) -> int:

@@ -1,10 +1,11 @@
-"""The PIM bank GEMV RTL kernel description, for ``sim.rtlcheck`` (two builds: int8, fp16)."""
+"""The npu_pim family's RTL (``rtl/pim``): the PIM bank GEMV kernel (int8 and fp16 builds) and
+its synthesis target."""
 
 from __future__ import annotations
 
-from sim.rtlcheck.bench import KERNELS, Kernel
+from sim.family import Inventory, RtlKernel, SynthTarget
 
-PIM_GEMV = Kernel(
+PIM_GEMV = RtlKernel(
     name="pim_gemv",
     directory="pim",
     sources=("pim_gemv.sv",),
@@ -15,6 +16,11 @@ PIM_GEMV = Kernel(
 )
 
 
-def register_kernels() -> None:
-    """Add the kernel to ``sim.rtlcheck``'s registry (idempotent)."""
-    KERNELS.setdefault(PIM_GEMV.name, PIM_GEMV)
+def pim_inventory(lanes: int) -> Inventory:
+    """The npu_pim model's PIM logic per bank: one FP16 MAC (``pim.mac_fp16``) per lane, plus
+    the RTL's 32-bit accumulator register."""
+    return {"pim.mac_fp16": float(lanes), "reg": 32.0}
+
+
+SYNTH_TARGETS = (SynthTarget("pim", "pim_gemv_l4", ("pim_gemv.sv",), "pim_gemv", {"LANES": 4},
+                             lambda: pim_inventory(4)),)

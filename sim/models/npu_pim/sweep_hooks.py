@@ -1,4 +1,4 @@
-"""The ``npu_pim`` family's additions to sweep reports (``sim.report.families``).
+"""The ``npu_pim`` family's additions to sweep reports (``sim.family``).
 
 Figures: tokens/s and the NPU / PIM busy shares against the batch size, one colour per system.
 References: NeuPIMs' published speed-ups (3x GPU-only, 2.4x NPU-only, 1.6x naive NPU+PIM) beside
@@ -12,14 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from sim.family import PointData, Reference, SweepData, matched_ratios
 from sim.models.npu_pim.table import PUBLISHED
-from sim.report.families import (
-    PointData,
-    Reference,
-    SweepData,
-    matched_ratios,
-    register_family_report,
-)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -100,8 +94,3 @@ def references(data: SweepData) -> list[Reference]:
         out.append(Reference(f"NeuPIMs-style vs {baseline}", "speed-up (tokens/s)", published,
                              "x", SOURCE, sum(ratios) / len(ratios) if ratios else None, note))
     return out
-
-
-def register() -> None:
-    """Register the hooks with the sweep report."""
-    register_family_report(FAMILY, figures=figures, references=references)

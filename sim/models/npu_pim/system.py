@@ -18,13 +18,13 @@ GEMMs overlap the other's attention on PIM exactly when the resources allow it:
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import simpy
 
+from sim.core.engine import Engine
+from sim.core.engine import Task as EngineTask
 from sim.core.errors import UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord
@@ -43,7 +43,6 @@ from sim.models.npu_pim.pim import (
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, GemvOp, Op, Trace
 
 IntArray = npt.NDArray[np.int64]
-NPU_KINDS = ("gemm", "gemv", "eltwise")
 OP_KINDS = ("gemm", "gemv", "attention", "eltwise")
 
 
@@ -67,17 +66,6 @@ class Task:
     start: int = 0
     warm: bool = False
     """NPU task that relies on the previous NPU task having loaded the same weights."""
-
-
-@dataclass
-class SystemRun:
-    """Outcome of scheduling: total cycles, records, ledger and metrics."""
-
-    cycles: int
-    records: list[OpRecord]
-    ledger: Ledger
-    metrics: dict[str, float]
-    busy: dict[str, int]
 
 
 def segments(trace: Trace) -> list[Segment]:
@@ -341,41 +329,26 @@ class SystemModel:
         return chains
 
     def schedule(self, chains: list[list[Task]]) -> int:
-        """Run the chains on SimPy resources; returns the makespan (NPU cycles)."""
-        env = simpy.Environment()
-        npu = simpy.Resource(env, capacity=1)
-        pim = simpy.Resource(env, capacity=1)
+        """Run the chains on the shared event engine (one NPU and one PIM unit; in blocked mode
+        an NPU task also holds the PIM); sets each task's start and returns the makespan (NPU
+        cycles). Counts NPU tasks that relied on weights the previous NPU task did not load."""
+        engine = Engine()
+        engine.add_unit("npu")
+        engine.add_unit("pim")
         blocked = self.uses_pim and self.arch.memory.pim.row_buffers == 1
-        last_npu: list[str] = [""]
-        self.counts["weight_reuse_violations"] = 0.0
-
-        def note_npu(task: Task) -> None:
-            segment = task.name.split("@")[0]
-            if task.warm and last_npu[0] != segment:
-                self.counts["weight_reuse_violations"] += 1
-            last_npu[0] = segment
-
-        def run_chain(chain: list[Task]) -> Generator[simpy.events.Event, object, None]:
-            for task in chain:
-                if task.unit == "pim":
-                    with pim.request() as req:
-                        yield req
-                        task.start = int(env.now)
-                        yield env.timeout(task.cycles)
-                elif blocked:
-                    with npu.request() as a, pim.request() as b:
-                        yield a & b
-                        task.start = int(env.now)
-                        note_npu(task)
-                        yield env.timeout(task.cycles)
-                else:
-                    with npu.request() as req:
-                        yield req
-                        task.start = int(env.now)
-                        note_npu(task)
-                        yield env.timeout(task.cycles)
-
+        tasks = {}
         for chain in chains:
-            env.process(run_chain(chain))
-        env.run()
-        return int(env.now)
+            for i, task in enumerate(chain):
+                holds = ("pim",) if blocked and task.unit == "npu" else ()
+                deps = [chain[i - 1].name] if i else []
+                tasks[task.name] = EngineTask(task.name, task.unit, task.cycles, deps, task, holds)
+        engine.run(tasks.values())
+        for span in engine.spans:
+            span.task.payload.start = span.start_ps
+        npu_order = sorted((s for s in engine.spans if s.task.unit == "npu"),
+                           key=lambda s: s.start_ps)
+        self.counts["weight_reuse_violations"] = float(sum(
+            1 for prev, cur in zip([None, *npu_order], npu_order, strict=False)
+            if cur.task.payload.warm
+            and (prev is None or prev.task.name.split("@")[0] != cur.task.name.split("@")[0])))
+        return engine.makespan_ps

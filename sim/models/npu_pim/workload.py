@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from sim.core.errors import SimError
 from sim.spec.base import Bits, Count, StrictModel
-from sim.workload.generators import Generator, register_generator
+from sim.workload.generators import Generator
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, Op, Trace, TraceProvenance
 
 MAX_SEQ = 2048
@@ -195,5 +195,4 @@ def _build(params: LlmDecodeParams, seed: int) -> Trace:
                       tp=params.tp, pp=params.pp, layers=params.layers, bits=params.bits)
 
 
-LLM_DECODE = register_generator(
-    Generator("llm_decode", LlmDecodeParams, _build, path_fields=frozenset({"requests"})))
+LLM_DECODE = Generator("llm_decode", LlmDecodeParams, _build, path_fields=frozenset({"requests"}))

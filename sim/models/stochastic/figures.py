@@ -193,9 +193,10 @@ def make_figures(out_dir: str | Path, image: str = "camera", n_bits: int = 256,
     ]
 
 
-def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0,
-                      with_yosys: bool = True) -> dict[str, Any]:
-    """All comparison numbers as data: SCC, error-vs-N slopes, quality vs noise, cost (+ Yosys).
+def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0
+                      ) -> dict[str, Any]:
+    """All comparison numbers as data: SCC, error-vs-N slopes, quality vs noise, cost. (Yosys
+    gate and transistor counts of the same units: ``sim rtl synth sc``.)
 
     Published numbers are kept under ``published`` as targets, never mixed into the results.
     """
@@ -210,18 +211,6 @@ def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0,
         "cost": cost_rows(n_bits),
         "sweep_n_noise": sweep_rows(img, (64, 256, 1024), (0.0, 0.1, 0.3)),
     }
-    if with_yosys:
-        from sim.models.stochastic.synth import synth
-
-        yosys: dict[str, Any] = {}
-        for top in ("sc_core", "bin_core", "sc_roberts", "bin_roberts"):
-            c = synth(top)
-            yosys[top] = {"gates": c.gates, "flops": c.flops, "transistors": c.transistors}
-        yosys["core_saving_transistors_pct"] = 100.0 * (
-            1 - yosys["sc_core"]["transistors"] / yosys["bin_core"]["transistors"])
-        yosys["unit_saving_transistors_pct"] = 100.0 * (
-            1 - yosys["sc_roberts"]["transistors"] / yosys["bin_roberts"]["transistors"])
-        tables["yosys"] = yosys
     return tables
 
 
@@ -248,7 +237,7 @@ def print_tables(tables: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.models.stochastic.figures OUTDIR [--no-yosys]``: writes the PNGs into
+    """``python -m sim.models.stochastic.figures OUTDIR``: writes the PNGs into
     OUTDIR and prints the comparison tables (measured, with published targets labelled)."""
     import argparse
 
@@ -258,14 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", default="camera")
     parser.add_argument("--n-bits", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-yosys", action="store_true", help="skip the Yosys counts")
     parser.add_argument("--no-figures", action="store_true", help="print the tables only")
     args = parser.parse_args(argv)
     if not args.no_figures:
         for path in make_figures(args.outdir, args.image, args.n_bits, args.seed):
             print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
-    print_tables(comparison_tables(args.n_bits, args.image, args.seed,
-                                   with_yosys=not args.no_yosys))
+    print_tables(comparison_tables(args.n_bits, args.image, args.seed))
     return 0
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.family import RtlKernel, SynthTarget
+from sim.models.stochastic.cost import BIN_CORE, SC_CORE, Cells, unit_cells
 from sim.models.stochastic.roberts import U8
 
 SC_PARAMETER_SETS: tuple[dict[str, Any], ...] = (
@@ -37,15 +39,29 @@ def bench_tiles(rows: int, cols: int, seed: int = 7) -> dict[str, U8]:
     }
 
 
-def register_kernels() -> None:
-    """Add the two kernels to :mod:`sim.rtlcheck`'s registry (idempotent)."""
-    from sim.rtlcheck.bench import Kernel, register_kernel
+KERNELS = (
+    RtlKernel("sc_roberts", "sc", ("sc_roberts.sv",), "sc_roberts", "tb_sc_roberts",
+              SC_PARAMETER_SETS,
+              "stochastic Roberts unit (LFSR SNGs, XOR, MUX, counter) vs roberts_sc"),
+    RtlKernel("bin_roberts", "sc", ("bin_roberts.sv",), "bin_roberts", "tb_bin_roberts",
+              BIN_PARAMETER_SETS, "binary Roberts unit (2 sub, 2 abs, add) vs roberts_binary"),
+)
 
-    register_kernel(Kernel(
-        name="sc_roberts", directory="sc", sources=("sc_roberts.sv",), toplevel="sc_roberts",
-        test_module="tb_sc_roberts", parameter_sets=SC_PARAMETER_SETS,
-        summary="stochastic Roberts unit (LFSR SNGs, XOR, MUX, counter) vs roberts_sc"))
-    register_kernel(Kernel(
-        name="bin_roberts", directory="sc", sources=("bin_roberts.sv",), toplevel="bin_roberts",
-        test_module="tb_bin_roberts", parameter_sets=BIN_PARAMETER_SETS,
-        summary="binary Roberts unit (2 sub, 2 abs, add) vs roberts_binary"))
+
+def _inventory(cells: Cells) -> dict[str, float]:
+    """A cell list of the family's cost model as an inventory."""
+    return {k: float(v) for k, v in cells.items()}
+
+
+SYNTH_TARGETS = (
+    SynthTarget("sc", "sc_roberts_n256", ("sc_roberts.sv",), "sc_roberts", {"N": 256},
+                lambda: _inventory(unit_cells("stochastic", "lfsr", 256)), transistors=True),
+    SynthTarget("sc", "bin_roberts", ("bin_roberts.sv",), "bin_roberts", {},
+                lambda: _inventory(unit_cells("binary", "lfsr", 8)), transistors=True),
+    SynthTarget("sc", "sc_core", ("sc_roberts.sv",), "sc_core", {},
+                lambda: _inventory(SC_CORE), transistors=True,
+                note="core logic only: the gates between the encoders and the output counter"),
+    SynthTarget("sc", "bin_core", ("bin_roberts.sv",), "bin_core", {},
+                lambda: _inventory(BIN_CORE), transistors=True,
+                note="core logic only: two subtractors, two absolute values, one adder"),
+)

@@ -70,11 +70,6 @@ def value(words: Words, n_bits: int) -> FloatArray:
     return popcount(words) / float(n_bits)
 
 
-def bipolar_value(words: Words, n_bits: int) -> FloatArray:
-    """Bipolar value estimate x = 2p - 1 (dimensionless, in [-1, 1])."""
-    return 2.0 * value(words, n_bits) - 1.0
-
-
 def s_not(a: Words, n_bits: int) -> Words:
     """NOT: p -> 1 - p (keeps the tail bits zero)."""
     return np.bitwise_not(a) & tail_mask(n_bits)

@@ -15,12 +15,12 @@ from pydantic import Field
 from sim.core.errors import UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
+from sim.core.shapes import GemmShape
 from sim.hw.systolic import (
     ACCUMULATOR_BITS,
     OPERAND_BITS,
     REG_BITS_PER_MAC,
     Dataflow,
-    GemmShape,
     Traffic,
     gemm_cycles,
     sram_traffic,

@@ -2,15 +2,18 @@
 
 Modules: ``arith`` (bit-exact golden arithmetic), ``cost`` (PE inventories and critical paths),
 ``designs`` (architectures and cycle models), ``evaluate`` (area/energy/efficiency, published
-comparison), ``model`` (the registered Model), ``realdata`` (the MiniLM INT8 sample),
-``synth`` (Yosys gate counts of rtl/tpe), ``sweep_hooks`` (published ratios in sweep reports).
+comparison), ``model`` (the Model), ``realdata`` (the MiniLM INT8 sample), ``rtl`` (cocotb
+kernels and synthesis targets of rtl/tpe), ``sweep_hooks`` (published ratios in sweep reports).
 """
 
-from sim.core.registry import Family, register
+from sim.family import Family
 from sim.models.tpe.model import SUPPORTED_KINDS, TpeArch, TpeModel
-from sim.models.tpe.sweep_hooks import register as register_sweep_report
+from sim.models.tpe.rtl import KERNELS, SYNTH_TARGETS
+from sim.models.tpe.sweep_hooks import references
 
-FAMILY = register(Family("tpe", TpeArch, TpeModel, frozenset(SUPPORTED_KINDS)))
-register_sweep_report()
+FAMILY = Family(
+    "tpe", TpeArch, TpeModel, frozenset(SUPPORTED_KINDS),
+    description="tensor processing engines transformed in the bit-weight dimension of their MACs",
+    kernels=KERNELS, synth_targets=SYNTH_TARGETS, sweep_references=references)
 
 __all__ = ["FAMILY", "TpeArch", "TpeModel"]

@@ -31,8 +31,6 @@ OPT3_ACC_BITS = 26
 """Width of the OPT3 PE's (sum, carry) accumulator (reference section 6)."""
 OPT3_GROUP = 4
 """k-lanes per sparse-encoder group in OPT3/OPT4 (reference section 6)."""
-PUBLIC_RTL_INTER_BITS = 13
-"""Same-bit-weight intermediate width of the public OPT2 RTL (wraps at +4096)."""
 
 
 def as_int8(x: npt.ArrayLike, name: str = "operand") -> IntArray:

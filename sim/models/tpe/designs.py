@@ -42,7 +42,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
-from sim.hw.systolic import GemmShape, fold_counts, gemm_cycles
+from sim.core.shapes import GemmShape
+from sim.hw.systolic import fold_counts, gemm_cycles
 from sim.models.tpe import arith
 from sim.models.tpe import cost as c
 
@@ -59,10 +60,6 @@ PE_VARIANTS: dict[str, tuple[str, ...]] = {
 DEFAULT_SIZES: dict[str, tuple[int, ...]] = {
     "systolic_os": (16, 16), "systolic_ws": (16, 16), "cube": (8, 8, 8), "tree": (16, 16),
     "matrix2d": (8, 8, 4), "bitslice": (4, 32), "laconic": (4, 8, 16),
-}
-BASELINE_PE: dict[str, str] = {
-    "systolic_os": "mac", "systolic_ws": "mac", "cube": "mac", "tree": "mac", "matrix2d": "mac",
-    "bitslice": "laconic",
 }
 DATA_DEPENDENT = ("bitslice", "laconic")
 BITSLICE_LATENCY = 2

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.models.tpe import designs as d
-from sim.tech import TechTable, load_tables
+from sim.tech import TechTable, area_um2, efficiency, energy_pj, load_tables
 
 PUBLISHED = {
     # architecture: (area-efficiency ratio, energy-efficiency ratio), transformed / baseline
@@ -60,34 +60,26 @@ class Evaluation:
     @property
     def gops(self) -> float:
         """Effective throughput (GOPS, 2 ops per MAC)."""
-        return 2 * self.macs / self.seconds / 1e9
+        return self._efficiency("gops")
 
     @property
     def gops_per_mm2(self) -> float:
         """Area efficiency (GOPS/mm^2)."""
-        return self.gops / self.area_mm2
+        return self._efficiency("gops_per_mm2")
 
     @property
     def gops_per_w(self) -> float:
         """Energy efficiency (GOPS/W) = 2 ops / energy per MAC."""
-        return 2.0 / (self.energy_per_mac_pj * 1e-12) / 1e9
+        return self._efficiency("gops_per_w")
 
-
-def area_um2(design: d.Design, table: TechTable) -> float:
-    """Engine area (um^2): inventory x area rows."""
-    return sum(count * table.lookup(comp, "area").value
-               for comp, count in design.engine.inventory().items())
+    def _efficiency(self, metric: str) -> float:
+        return efficiency(self.macs, self.seconds, self.energy_pj, self.area_um2)[metric]
 
 
 def path_ps(design: d.Design, table: TechTable) -> float:
     """Critical path (ps): delay rows along the engine's path."""
     return sum(times * table.lookup(stage, "delay").value
                for stage, times in design.engine.path.items())
-
-
-def energy_pj(ledger: dict[str, float], table: TechTable) -> float:
-    """Energy (pJ) of a ledger."""
-    return sum(count * table.lookup(key, "energy").value for key, count in ledger.items())
 
 
 def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
@@ -98,8 +90,8 @@ def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
     path = path_ps(design, table)
     freq = freq_hz if freq_hz is not None else 1e12 / path
     ledger = d.gemm_ledger(design, cycles, m, n)
-    return Evaluation(design.name, cycles, m * n * k, path, freq, area_um2(design, table),
-                      energy_pj(ledger, table))
+    return Evaluation(design.name, cycles, m * n * k, path, freq,
+                      area_um2(design.engine.inventory(), table), energy_pj(ledger, table))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from sim.core.errors import SimError, UnsupportedOpError
 from sim.core.ledger import Ledger
@@ -27,7 +27,6 @@ from sim.workload.trace import GemmOp, Op, Trace
 SUPPORTED_KINDS = ("gemm",)
 Architecture = Literal["systolic", "cube", "tree", "matrix2d", "bitslice", "laconic"]
 PeVariant = Literal["mac", "opt1", "opt2", "opt3", "opt4c", "opt4e", "laconic"]
-Size = Field(ge=1, le=4096)
 
 
 class TpeArch(ArchBase):

@@ -1,7 +1,8 @@
 """The tpe family's report: model ratios beside the published ones, real-data digit statistics,
 bit-serial cycles on real data, and (optionally) the Yosys cross-check.
 
-``python -m sim.models.tpe.report [--synth]`` prints it as Markdown.
+``python -m sim.models.tpe.report`` prints it as Markdown (Yosys counts of the same RTL beside
+the analytic areas: ``sim rtl synth tpe``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def toggle_rows(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> list[
             f"| OPT1 carry | 32 | {toggles_per_bit(np.stack(carries), 32):.3f} |"]
 
 
-def build_report(include_synth: bool = False) -> str:
+def build_report() -> str:
     """The whole report as Markdown."""
     s = load_sample()
     a, b = s["a_q0"], s["b_x"]
@@ -114,13 +115,8 @@ def build_report(include_synth: bool = False) -> str:
                                             "trace minilm-l6 L0 query (A = activations)")]
     out += ["", "## Register toggle rates on real data (accumulating K = 384 MACs)", "",
             *toggle_rows(a[:16], b[:, :8])]
-    if include_synth:
-        from sim.models.tpe import synth
-
-        out += ["", "## Yosys (generic gates) vs analytic area, NAND2-equivalents at 45 nm", "",
-                synth.format_rows(synth.compare(synth.UNITS + synth.ARRAY_UNITS))]
     return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
-    sys.stdout.write(build_report(include_synth="--synth" in sys.argv))
+    sys.stdout.write(build_report())

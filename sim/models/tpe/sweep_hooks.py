@@ -8,17 +8,10 @@ Laconic-style is matched ignoring architecture, PE and sizes, which differ by de
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from sim.family import PointData, Reference, SweepData, matched_ratios
 from sim.models.tpe.evaluate import PAIRS, PUBLISHED
-from sim.report.families import (
-    PointData,
-    Reference,
-    SweepData,
-    matched_ratios,
-    register_family_report,
-)
 
 FAMILY = "tpe"
 SOURCE = "Wu et al., HPCA 2025 (SMIC 28 nm), shared/reference/tpe.md"
@@ -31,16 +24,13 @@ METRICS = (("area efficiency", "gops_per_mm2", 0), ("energy efficiency", "gops_p
 def _designs(data: SweepData) -> dict[int, tuple[str, str]]:
     """(architecture key, PE) of every tpe point by ``id(point)``, read from its resolved arch
     (loaded once per distinct architecture / PE / dataflow)."""
-    from sim.spec.workload import load_workload
-
-    base = Path(str(data.meta["base"]))
     known: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
     out = {}
     for p in data.of_family(FAMILY):
         fields = {k: p.params[k] for k in KEY_FIELDS if k in p.params}
         seen = tuple((k, repr(v)) for k, v in fields.items())
         if seen not in known:
-            arch: Any = load_workload(base, fields).arch
+            arch: Any = data.arch(fields)
             known[seen] = (str(arch.key), str(arch.pe))
         out[id(p)] = known[seen]
     return out
@@ -77,8 +67,3 @@ def references(data: SweepData) -> list[Reference]:
             out.append(Reference(f"{label}: {pe} vs {base_pe}", what, published[index], "x",
                                  SOURCE, sum(ratios) / len(ratios) if ratios else None, note))
     return out
-
-
-def register() -> None:
-    """Register the hook with the sweep report."""
-    register_family_report(FAMILY, references=references)

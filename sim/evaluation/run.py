@@ -1,0 +1,81 @@
+"""One design point: simulate a resolved workload, cost it, derive its efficiency metrics.
+
+What ``sim run`` and every sweep worker do between loading a workload and writing its results.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sim
+from sim.core.result import Provenance, Result
+from sim.evaluation.workload import Workload
+from sim.tech import Costing, TechTable, cost, efficiency, load_tables
+
+
+def slug(name: str) -> str:
+    """File-system-safe folder name for a workload name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+
+
+def simulate(workload: Workload) -> Result:
+    """Run the workload's model and stamp the result's provenance (no costing, no files)."""
+    model = workload.family.build(workload.arch)
+    trace = workload.trace
+    if workload.tensors is not None:  # families open the .npz by the path the loader resolved
+        trace = trace.model_copy(update={"tensors": str(workload.tensors)})
+    result = model.run(trace, workload.spec.seed)
+    result.name = workload.spec.name
+    result.provenance = Provenance(
+        tool_version=sim.__version__, arch_hash=workload.arch_hash,
+        trace_hash=workload.trace_hash, seed=workload.spec.seed,
+        family=workload.family.name, created=datetime.now(UTC).isoformat(timespec="seconds"))
+    return result
+
+
+def efficiency_metrics(result: Result, costing: Costing) -> dict[str, float]:
+    """Totals and efficiencies: energy (pJ, J), area (um^2, mm^2), power (W), and GOPS, GOPS/W,
+    GOPS/mm^2, pJ/MAC (:func:`sim.tech.efficiency`).
+
+    A family metric ``energy_scale_per_X`` (the factor from this run's energy to one X, e.g. a
+    generated token) adds ``energy_per_X_j`` (J per X)."""
+    seconds = result.seconds
+    energy_j = costing.total_energy_pj * 1e-12
+    metrics = {
+        "seconds": seconds, "macs": float(result.macs), "energy_pj": costing.total_energy_pj,
+        "energy_j": energy_j, "area_um2": costing.total_area_um2,
+        "area_mm2": costing.total_area_um2 * 1e-6,
+        "power_w": energy_j / seconds if seconds else 0.0,
+    }
+    for key, scale in result.metrics.items():  # a family's energy_scale_per_X -> energy_per_X_j
+        if key.startswith("energy_scale_per_"):
+            metrics[f"energy_per_{key.removeprefix('energy_scale_per_')}_j"] = energy_j * scale
+    metrics.update(efficiency(result.macs, seconds, costing.total_energy_pj,
+                              costing.total_area_um2))
+    return metrics
+
+
+def apply_costing(result: Result, workload: Workload, table: TechTable | None = None) -> Costing:
+    """Energy and area from the tech tables at the arch's node, stored in the result.
+
+    ``table`` (optional) is an already loaded table for this arch's node and files (sweeps reuse
+    one per worker process)."""
+    if table is None:
+        table = load_tables(workload.arch.tech.node_nm, workload.tech_files())
+    costing = cost(result, table)
+    result.metrics.update(efficiency_metrics(result, costing))
+    result.costing = {
+        "node_nm": costing.node_nm, "tables": [Path(f).name for f in table.files],
+        "energy_pj": costing.energy_pj, "area_um2": costing.area_um2,
+        "rows": sorted({json_row(r) for r in costing.rows}),
+    }
+    return costing
+
+
+def json_row(row: Any) -> str:
+    """One tech row as provenance text: key, metric, value, node, source, scaling."""
+    return (f"{row.key} {row.metric} = {row.value:.6g} {row.unit} @ {row.node_nm} nm "
+            f"[{row.source}; {row.scaling}]")
