@@ -76,7 +76,7 @@ def test_half_flip_rate_erases_information_but_common_mode_flips_cancel() -> Non
     noisy = roberts_sc(CROP, cfg, make_rng(2)).counts.ravel()
     assert abs(np.corrcoef(noisy, ref)[0, 1]) < 0.05
     clean = roberts_sc(CROP, ScConfig(sng="lfsr")).counts
-    common = roberts_sc(CROP, replace(cfg, noise_sites=("sne",)), make_rng(3)).counts
+    common = roberts_sc(CROP, replace(cfg, noise_sites=("common_mode",)), make_rng(3)).counts
     assert np.array_equal(common, clean)  # a ^ m ^ (d ^ m) == a ^ d
 
 

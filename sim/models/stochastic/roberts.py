@@ -39,8 +39,12 @@ from sim.models.stochastic.streams import (
 )
 
 SngKind = Literal["lfsr", "sobol", "memristor"]
-NoiseSite = Literal["inputs", "output", "sne"]
-NOISE_SITES: tuple[str, ...] = ("inputs", "output", "sne")
+NoiseSite = Literal["inputs", "output", "common_mode"]
+NOISE_SITES: tuple[str, ...] = ("inputs", "output", "common_mode")
+"""``inputs``: every encoder output stream flipped independently (the paper's Fig. 1 flips an
+input stochastic number); ``output``: the MUX output; ``common_mode``: a control, not a fault
+model of the paper: one mask XORed into both streams of each correlated pair, so it cancels
+exactly in the XOR ((a ^ m) ^ (d ^ m) = a ^ d) at any rate."""
 PIXEL_MAX = 255
 SELECT_CODE = 128
 U8 = npt.NDArray[np.uint8]
@@ -191,11 +195,12 @@ def _memristor_chunk(cfg: ScConfig, corners: tuple[IntArray, IntArray, IntArray,
 
 
 def _apply_noise(cfg: ScConfig, streams: list[Words], rng: np.random.Generator) -> list[Words]:
-    """Flip input-stream bits: independently per stream (inputs) or common-mode per pair (sne)."""
+    """Flip input-stream bits: independently per stream (inputs) or, as the common_mode control,
+    one mask per correlated pair."""
     rate = cfg.noise_rate
     a, b, c, d, sel = streams
     shape = a.shape[:-1]
-    if "sne" in cfg.noise_sites:
+    if "common_mode" in cfg.noise_sites:
         m_ad = flip_mask(rng, shape, cfg.n_bits, rate)
         m_bc = flip_mask(rng, shape, cfg.n_bits, rate)
         a, d, b, c = a ^ m_ad, d ^ m_ad, b ^ m_bc, c ^ m_bc
@@ -242,7 +247,7 @@ def expected_output(img: npt.ArrayLike, cfg: ScConfig) -> FloatArray:
 
     Independent flips with rate e on the inputs give P(XOR) = (1 - 2e)^2 |x - y| + 2e(1 - e);
     the select stays at 1/2 in expectation; flips on the output give e + (1 - 2e) P.
-    Common-mode (sne) flips cancel in the XOR.
+    Common-mode (control) flips cancel in the XOR.
     """
     a, b, c, d = (v / PIXEL_MAX for v in windows(as_uint8(img)))
     e = cfg.noise_rate
