@@ -194,8 +194,8 @@ async def test_corner(dut: Any) -> None:
 
 @cocotb.test()
 async def test_real(dut: Any) -> None:
-    """Real weights (silero-vad encoder, committed sample) quantised to 2..8 bits on real
-    activations (quantised STFT-magnitude features of the sample)."""
+    """Real weights (silero-vad encoder, committed sample) quantised to 2..8 bits on uint8
+    activations of the sample (quantised STFT magnitudes of synthetic speech-like input)."""
     global _current
     _current = "test_real"
     await _reset(dut)
