@@ -185,8 +185,8 @@ def quantise_levels(device: DeviceModel, p: FloatArray, dac_bits: int) -> FloatA
     p = np.asarray(p, dtype=np.float64)
     inner = np.clip(p, P_MIN, P_MAX)
     level = device.level_for(inner)
-    if dac_bits > 0:
-        lo, hi = device.level_for(np.array([P_MIN, P_MAX]))
+    lo, hi = device.level_for(np.array([P_MIN, P_MAX]))
+    if dac_bits > 0 and hi > lo:  # hi == lo when the drive caps the whole range
         steps = float(2**dac_bits - 1)
         level = lo + np.rint((level - lo) / (hi - lo) * steps) * (hi - lo) / steps
     return np.asarray(level, dtype=np.float64)
