@@ -146,3 +146,5 @@ def test_static_mismatch_lowers_edge_quality() -> None:
     assert f1(cfg) < ideal - 0.1
     no_mismatch = replace(cfg, readout=Readout(cfg.readout.dac_bits))
     assert f1(no_mismatch) == pytest.approx(ideal, abs=0.03)
+    calibrated = replace(cfg, readout=replace(cfg.readout, calibrated=True))
+    assert f1(calibrated) == pytest.approx(ideal, abs=0.03)

@@ -90,6 +90,25 @@ def test_weak_drive_clips_the_encodable_probability(device: ThresholdDevice) -> 
     assert effective_p(strong, p, Readout())[2] == pytest.approx(0.9)
 
 
+@pytest.mark.parametrize("device,shift_sigma,off_sigma", [
+    (ThresholdDevice(sigma_v=0.05), 0.02, 0.01),  # volts
+    (ExponentialDevice(), 0.2, 1e-8),  # ln tau, seconds
+])
+def test_calibration_removes_static_mismatch_up_to_the_dac(
+        device: ThresholdDevice, shift_sigma: float, off_sigma: float) -> None:
+    """Per-device references: device shifts and comparator offsets no longer move p (an 8-bit
+    grid leaves < 0.02 while the needed reference stays inside the DAC range); uncalibrated, the
+    same mismatch moves it far (negative control)."""
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.05, 0.8, (500, 2))
+    shift = rng.normal(0, shift_sigma, (500, 1))
+    off = rng.normal(0, off_sigma, (500, 2))
+    cal = effective_p(device, p, Readout(8, 0.0, 0.0, calibrated=True), off, shift)
+    raw = effective_p(device, p, Readout(8), off, shift)
+    assert np.abs(cal - p).max() < 0.02
+    assert np.abs(raw - p).max() > 0.1
+
+
 def test_dac_quantisation_moves_probability_but_keeps_0_and_1() -> None:
     dev = ThresholdDevice()
     p = np.array([0.0, 0.3, 0.31, 1.0])

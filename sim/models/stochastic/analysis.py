@@ -125,6 +125,8 @@ def device_rows(img: U8, cfg: ScConfig, rates: tuple[float, ...], seed: int = 0,
         f"+ comparator offset sigma {ro.sigma_cmp:g} (no d2d)": replace(
             cfg, readout=Readout(ro.dac_bits, ro.sigma_cmp, 0.0)),
         "all (shipped preset)": cfg,
+        "all + per-device calibration of the references": replace(
+            cfg, readout=replace(ro, calibrated=True)),
     }
     ref = roberts_binary(img) / G_MAX
     rows: list[dict[str, float | str]] = []

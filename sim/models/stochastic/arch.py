@@ -78,6 +78,9 @@ class ReadoutSpec(StrictModel):
     """Comparator offset standard deviation (model level units: V or s)."""
     sigma_d2d: float = Field(default=0.0, ge=0, le=10)
     """Device-to-device spread (V on the threshold, or ln tau for the exponential model)."""
+    calibrated: bool = False
+    """References set per device and comparator by a one-time calibration (removes the static
+    mismatch up to the DAC grid)."""
 
 
 class LfsrSpec(StrictModel):
@@ -138,7 +141,7 @@ class StochasticArch(ArchBase):
                             seeds=(self.lfsr.seeds[0], self.lfsr.seeds[1], self.lfsr.seeds[2])),
             device=self.device_model(),
             readout=Readout(self.readout.dac_bits, self.readout.sigma_cmp,
-                            self.readout.sigma_d2d),
+                            self.readout.sigma_d2d, self.readout.calibrated),
             noise_rate=self.noise.rate, noise_sites=tuple(self.noise.sites), units=self.units)
 
 

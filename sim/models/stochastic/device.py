@@ -63,8 +63,9 @@ class DeviceModel(Protocol):
         """P(latent <= level) for a device whose latent is shifted by ``shift`` (d2d spread)."""
         ...
 
-    def level_for(self, p: FloatArray) -> FloatArray:
-        """Comparator reference giving probability ``p`` on a nominal device (inverse cdf)."""
+    def level_for(self, p: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """Comparator reference giving probability ``p`` on a device shifted by ``shift``
+        (inverse cdf; 0 = the nominal device)."""
         ...
 
     def drive_p(self) -> float:
@@ -109,10 +110,10 @@ class ThresholdDevice:
         lv = np.minimum(np.asarray(level, dtype=np.float64), self.pulse_v)
         return np.asarray(ndtr((lv - self.mu(self.pulse_s) - shift) / self.sigma_v))
 
-    def level_for(self, p: FloatArray) -> FloatArray:
-        """Reference voltage (V) at which a nominal device gives probability p (at the drive
-        width; capped at the drive amplitude)."""
-        lv = self.mu(self.pulse_s) + self.sigma_v * ndtri(np.asarray(p, dtype=np.float64))
+    def level_for(self, p: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """Reference voltage (V) at which a device shifted by ``shift`` volts gives probability
+        p (at the drive width; capped at the drive amplitude)."""
+        lv = self.mu(self.pulse_s) + shift + self.sigma_v * ndtri(np.asarray(p, dtype=np.float64))
         return np.asarray(np.minimum(lv, self.pulse_v))
 
     def drive_p(self) -> float:
@@ -151,10 +152,11 @@ class ExponentialDevice:
         lv = np.clip(np.asarray(level, dtype=np.float64), 0.0, self.pulse_s)
         return np.asarray(-np.expm1(-lv / tau))
 
-    def level_for(self, p: FloatArray) -> FloatArray:
-        """Sampling window (s) at which a nominal device gives probability p (capped at the
-        pulse width)."""
-        lv = -self.tau(self.pulse_v) * np.log1p(-np.asarray(p, dtype=np.float64))
+    def level_for(self, p: FloatArray, shift: FloatArray | float = 0.0) -> FloatArray:
+        """Sampling window (s) at which a device with ln tau shifted by ``shift`` gives
+        probability p (capped at the pulse width)."""
+        tau = self.tau(self.pulse_v) * np.exp(shift)
+        lv = -tau * np.log1p(-np.asarray(p, dtype=np.float64))
         return np.asarray(np.minimum(lv, self.pulse_s))
 
     def drive_p(self) -> float:
@@ -168,26 +170,33 @@ class Readout:
 
     ``sigma_cmp`` (comparator offset) and ``sigma_d2d`` (device-to-device shift of the latent;
     volts for the threshold model, natural log of tau for the exponential one) are drawn once
-    per hardware unit, i.e. they are static mismatch, not per-pulse noise.
+    per hardware unit, i.e. they are static mismatch, not per-pulse noise. ``calibrated``: each
+    comparator's reference is set from its own device and offset (a one-time per-device
+    calibration through the comparator), so only the DAC grid and its range remain.
     """
 
     dac_bits: int = 0
     sigma_cmp: float = 0.0
     sigma_d2d: float = 0.0
+    calibrated: bool = False
 
 
-def quantise_levels(device: DeviceModel, p: FloatArray, dac_bits: int) -> FloatArray:
-    """References (model units) for target probabilities ``p``; 0 and 1 stay exact.
+def quantise_levels(device: DeviceModel, p: FloatArray, dac_bits: int,
+                    shift: FloatArray | float = 0.0, offset: FloatArray | float = 0.0
+                    ) -> FloatArray:
+    """References (model units) for target probabilities ``p`` on a device shifted by ``shift``
+    behind a comparator with ``offset`` (both 0: the nominal device); 0 and 1 stay exact.
 
-    With ``dac_bits > 0`` the reference is rounded to a uniform grid of 2**dac_bits levels over
-    the range giving P_MIN..P_MAX on a nominal device.
+    With ``dac_bits > 0`` the reference is clipped to and rounded on a uniform grid of
+    2**dac_bits levels over the range giving P_MIN..P_MAX on a nominal device.
     """
     p = np.asarray(p, dtype=np.float64)
     inner = np.clip(p, P_MIN, P_MAX)
-    level = device.level_for(inner)
+    level = device.level_for(inner, shift) - offset
     lo, hi = device.level_for(np.array([P_MIN, P_MAX]))
     if dac_bits > 0 and hi > lo:  # hi == lo when the drive caps the whole range
         steps = float(2**dac_bits - 1)
+        level = np.clip(level, lo, hi)
         level = lo + np.rint((level - lo) / (hi - lo) * steps) * (hi - lo) / steps
     return np.asarray(level, dtype=np.float64)
 
@@ -200,6 +209,8 @@ def effective_p(device: DeviceModel, p: FloatArray, readout: Readout,
     Targets exactly 0 or 1 stay 0 or 1 (the comparator is disabled or forced on).
     """
     p = np.asarray(p, dtype=np.float64)
-    level = quantise_levels(device, p, readout.dac_bits) + cmp_offset
+    cal = readout.calibrated
+    level = quantise_levels(device, p, readout.dac_bits, d2d_shift if cal else 0.0,
+                            cmp_offset if cal else 0.0) + cmp_offset
     out = device.cdf(level, d2d_shift)
     return np.asarray(np.where(p <= 0.0, 0.0, np.where(p >= 1.0, 1.0, out)))
