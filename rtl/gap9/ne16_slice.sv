@@ -14,10 +14,15 @@
 //   ne16_slice   the bench top: ne16_engine plus the x/w/p memories, which stand for the cluster
 //                L1 (TCDM) that NE16's streamer reads; they are not part of the engine.
 //   ne16_engine  control, the input window buffer (a shift register filled during LOAD), the
-//                SIDE x SIDE columns, and streamout: 32 normquant lanes over one beat.
+//                SIDE x SIDE columns, and streamout: packs one 256-bit beat per cycle.
 //   ne16_column  one output pixel: 9 x LANES AND-and-add 1 x 8-bit products, the weight-offset
-//                sum, and the K accumulators with their shared MV / scale / bias update logic.
-//   ne16_quant   rounding shift, ReLU and clipping of one 32-bit value.
+//                sum, and the K accumulators with their shared MV / scale / bias update logic,
+//                including the normquant shifters (as in NE16, quantisation happens in the NQ
+//                phases; streamout only packs the quantised accumulators).
+//   ne16_quant   rounding shift, ReLU and clipping of one W-bit value.
+// Normquant overflow follows the NE16 RTL (sim/models/gap9/arith.py NQ_OVERFLOW): without bias
+// NQ_MUL shifts and clips the full 40-bit product; with bias NQ_MUL keeps the product's low 32
+// bits and NQ_BIAS adds the bias mod 2^32, then shifts and clips.
 // The weight offset (woff * sum of the window's inputs) is added to each channel together with
 // its first weight bit in MV, rather than in WOFF: addition wraps mod 2^32, so the accumulators
 // end the same, and one adder per column does what the WOFF phase would do for all K channels.
@@ -259,8 +264,8 @@ module ne16_engine #(
                                                         : xbuf[wpix(c, t) * PIXW +: PIXW];
         ne16_column #(.LANES(LANES), .KMAX(KMAX)) u_col (
             .clk, .taps, .wsel, .xsel, .bitwise(mode == 2'd2), .bb, .woff, .clear(acc_clear),
-            .op(acc_op), .kk, .grp, .k, .scales(p_scales), .biases(p_biases),
-            .row(rows[c * ROWW +: ROWW]));
+            .op(acc_op), .kk, .grp, .k, .scales(p_scales), .biases(p_biases), .bias_en,
+            .rounding, .relu, .shift, .osel, .row(rows[c * ROWW +: ROWW]));
     end
 
     // ------------------------------------------------------------------ streamout
@@ -274,7 +279,7 @@ module ne16_engine #(
             if (pix == 16'(c)) row = rows[c * ROWW +: ROWW];
     end
     for (genvar j = 0; j < 32; j++) begin : g_lane
-        logic [31:0] a, q;
+        logic [31:0] a;
         logic        ok;
         always_comb begin
             a = '0;
@@ -287,8 +292,7 @@ module ne16_engine #(
                             ok = b * (32 >> s) + j < 32'(k);
                         end
         end
-        ne16_quant u_quant (.a, .norm_en, .rounding, .relu, .shift, .osel, .q);
-        assign lane_q[j * 32 +: 32] = ok ? q : 32'd0;
+        assign lane_q[j * 32 +: 32] = ok ? a : 32'd0;  // already quantised in NQ (or raw)
     end
     always_comb begin
         so_word = 256'd0;
@@ -388,8 +392,9 @@ endmodule
 // weight-offset input sum, and the KMAX 32-bit accumulators (channel q at row[q*32 +: 32]).
 //   op 1 (MV):  acc[kk] += products << bb (1x1: sum over taps t of products_t << t),
 //               plus woff * offset sum on the channel's first weight bit (bb == 0);
-//   op 2 (NQM): acc[4 grp + j] *= scale_j (j < 4), channels < k;
-//   op 3 (NQB): acc[8 grp + j] = saturate(acc + bias_j) (j < 8), channels < k.
+//   op 2 (NQM): acc[4 grp + j] = bias_en ? (acc * scale_j)[31:0] : quant(acc * scale_j) (j < 4);
+//   op 3 (NQB): acc[8 grp + j] = quant((acc + bias_j) mod 2^32) (j < 8); channels < k.
+// quant = rounding, ReLU, arithmetic shift, clipping to the output width (ne16_quant).
 module ne16_column #(
     parameter int LANES = 16,
     parameter int KMAX  = 32
@@ -408,6 +413,11 @@ module ne16_column #(
     input  logic [6:0]             k,
     input  logic [4*8-1:0]         scales,   // channels 4 grp + j (NQM)
     input  logic [8*32-1:0]        biases,   // channels 8 grp + j (NQB)
+    input  logic                   bias_en,
+    input  logic                   rounding,
+    input  logic                   relu,
+    input  logic [4:0]             shift,
+    input  logic [1:0]             osel,
     output logic [KMAX*32-1:0]     row
 );
     localparam int PW = $clog2(LANES * 255 + 1);       // one tap's product sum
@@ -451,18 +461,23 @@ module ne16_column #(
     end
 
     logic [31:0] mv_sum;
+    logic signed [39:0] product [4];
     logic [31:0] scaled [4];
     logic [31:0] biased [8];
     always_comb begin
         mv_sum = rd[{1'b0, kk[1:0]}] + mv + ((bb == 4'd0) ? woff * 32'(xs) : 32'd0);
-        for (int j = 0; j < 4; j++) scaled[j] = rd[j] * 32'(scales[j * 8 +: 8]);
-        for (int j = 0; j < 8; j++) begin
-            logic signed [32:0] sum;
-            sum = 33'($signed(rd[j])) + 33'($signed(biases[j * 32 +: 32]));
-            if (sum > 33'sh0_7fff_ffff) biased[j] = 32'h7fff_ffff;
-            else if (sum < -33'sh0_8000_0000) biased[j] = 32'h8000_0000;
-            else biased[j] = sum[31:0];
-        end
+        for (int j = 0; j < 4; j++)
+            product[j] = 40'($signed(rd[j])) * $signed({32'd0, scales[j * 8 +: 8]});
+    end
+    for (genvar j = 0; j < 4; j++) begin : g_nqm
+        logic [31:0] q;
+        ne16_quant #(.W(40)) u_q (.a(product[j]), .rounding, .relu, .shift, .osel, .q);
+        assign scaled[j] = bias_en ? product[j][31:0] : q;
+    end
+    for (genvar j = 0; j < 8; j++) begin : g_nqb
+        logic [31:0] sum;
+        assign sum = rd[j] + biases[j * 32 +: 32];
+        ne16_quant #(.W(32)) u_q (.a(sum), .rounding, .relu, .shift, .osel, .q(biased[j]));
     end
 
     always_ff @(posedge clk)
@@ -475,36 +490,39 @@ module ne16_column #(
                 row[q * 32 +: 32] <= biased[q % 8];
 endmodule
 
-// Normalisation/quantisation of one 32-bit accumulator (after scale and bias): rounding,
-// arithmetic right shift, ReLU, and clipping to the output width; raw when norm_en = 0.
-module ne16_quant (
-    input  logic [31:0] a,
-    input  logic        norm_en,
-    input  logic        rounding,
-    input  logic        relu,
-    input  logic [4:0]  shift,
-    input  logic [1:0]  osel,      // 0: 8, 1: 16, 2: 32 bit
-    output logic [31:0] q
+// Normalisation/quantisation of one W-bit signed value (the 40-bit product without bias, the
+// 32-bit biased accumulator with bias): rounding (saturating at W bits), ReLU, arithmetic right
+// shift, and clipping to the output width.
+module ne16_quant #(
+    parameter int W = 32
+) (
+    input  logic [W-1:0] a,
+    input  logic         rounding,
+    input  logic         relu,
+    input  logic [4:0]   shift,
+    input  logic [1:0]   osel,      // 0: 8, 1: 16, 2: 32 bit
+    output logic [31:0]  q
 );
-    logic signed [32:0] v;
-    logic signed [31:0] r;
-    logic signed [31:0] hi;
+    localparam logic signed [W:0] TOP = (W + 1)'((64'sd1 <<< (W - 1)) - 64'sd1);
+    logic signed [W:0]   v;
+    logic signed [W-1:0] r;
+    logic signed [W-1:0] hi;
     always_comb begin
-        v = 33'($signed(a));
+        v = (W + 1)'($signed(a));
         if (rounding && shift != 5'd0) begin
-            v = v + (33'sd1 <<< (shift - 5'd1));
-            if (v > 33'sh0_7fff_ffff) v = 33'sh0_7fff_ffff;
+            v = v + ((W + 1)'(1) <<< (shift - 5'd1));
+            if (v > TOP) v = TOP;
         end
-        r = v[31:0];
-        if (relu && r < 0) r = 32'sd0;
+        r = v[W-1:0];
+        if (relu && r < 0) r = '0;
         r = r >>> shift;
         case (osel)
-            2'd0:    hi = relu ? 32'sd255 : 32'sd127;
-            2'd1:    hi = relu ? 32'sd65535 : 32'sd32767;
-            default: hi = 32'sh7fff_ffff;
+            2'd0:    hi = relu ? W'(255) : W'(127);
+            2'd1:    hi = relu ? W'(65535) : W'(32767);
+            default: hi = W'(32'h7fff_ffff);
         endcase
         if (r > hi) r = hi;
-        if (!relu && r < -hi - 32'sd1) r = -hi - 32'sd1;
-        q = norm_en ? r : a;
+        if (!relu && r < -hi - W'(1)) r = -hi - W'(1);
+        q = r[31:0];
     end
 endmodule

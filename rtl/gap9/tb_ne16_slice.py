@@ -145,7 +145,7 @@ async def test_random(dut: Any) -> None:
 
 @cocotb.test()
 async def test_corner(dut: Any) -> None:
-    """Extremes: all-255 inputs with extreme weights, wrapping offsets, saturating bias,
+    """Extremes: all-255 inputs with extreme weights, wrapping offsets, wrapping bias,
     shift 0/31, one channel, the largest k and n_in, raw 32-bit outputs."""
     global _current
     _current = "test_corner"
@@ -161,16 +161,19 @@ async def test_corner(dut: Any) -> None:
         jobs.append(("max 3x3 raw", make_job("3x3", x, w, 8, _nq(rng, KMAX, 32, False, False),
                                              SIDE, LANES)))
     # the scale product wraps at 32 bits (offset 20000: acc >= 20000*255*9*cin, times 255),
-    # then bias saturates
+    # then the bias add wraps
     w = rng.integers(0, 4, (4, cin, 3, 3)) + 20000
     nq = arith.make_normquant(4, scale=255, bias=[0, 2**31 - 1, -(2**31), 5], shift=3,
                               relu=False, out_bits=32)
     jobs.append(("product wraps", make_job("3x3", x, w, 2, nq, SIDE, LANES, woff=20000)))
+    # without bias the full 40-bit product is shifted and clipped (arith.NQ_OVERFLOW)
+    nq = arith.make_normquant(4, scale=[255, 200, 3, 1], shift=4, relu=False, out_bits=32)
+    jobs.append(("full product", make_job("3x3", x, w, 2, nq, SIDE, LANES, woff=20000)))
     # wrapping accumulator: layer-wide offset 2**30 with w_u in 0..3
     w = rng.integers(0, 4, (3, cin, 3, 3)) + 2**30
     jobs.append(("wrap offset", make_job("3x3", x, w, 2, _nq(rng, 3, 32, False, False), SIDE,
                                          LANES, woff=2**30)))
-    # saturating bias and rounding, shift 31 and 0, 8/16-bit signed and unsigned
+    # wrapping bias and rounding, shift 31 and 0, 8/16-bit signed and unsigned
     k = min(KMAX, 8)
     for shift, relu, ob in ((31, False, 8), (0, True, 16), (0, False, 8), (1, True, 8)):
         nq = arith.make_normquant(k, scale=255, bias=[2**31 - 1, -(2**31)] * (k // 2) + [0] * (
@@ -191,8 +194,8 @@ async def test_corner(dut: Any) -> None:
 
 @cocotb.test()
 async def test_real(dut: Any) -> None:
-    """Real weights (silero-vad encoder, committed sample) quantised to 2..8 bits on real
-    activations (quantised STFT-magnitude features of the sample)."""
+    """Real weights (silero-vad encoder, committed sample) quantised to 2..8 bits on uint8
+    activations of the sample (quantised STFT magnitudes of synthetic speech-like input)."""
     global _current
     _current = "test_real"
     await _reset(dut)

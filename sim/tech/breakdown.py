@@ -15,25 +15,7 @@ from rich.table import Table
 from sim.core.ledger import Ledger
 from sim.core.result import Result
 from sim.tech.costing import efficiency, energy_per_action
-from sim.tech.table import TechTable
-
-
-@dataclass(frozen=True)
-class CostLine:
-    """One ledger key (count x pJ per action = pJ) or one inventory component (instances x um^2
-    each = um^2; ``action`` empty), with the table row's provenance."""
-
-    component: str
-    action: str
-    count: float
-    each: float
-    source: str
-    scaling: str
-
-    @property
-    def total(self) -> float:
-        """Energy (pJ) of all actions of this key, or area (um^2) of all instances."""
-        return self.count * self.each
+from sim.tech.table import TechTable, Term
 
 
 @dataclass
@@ -42,8 +24,8 @@ class TechReport:
 
     name: str
     node_nm: int
-    energy: list[CostLine]
-    area: list[CostLine]
+    energy: list[Term]
+    area: list[Term]
     seconds: float
     macs: int
     efficiency: dict[str, float] = field(default_factory=dict)
@@ -65,13 +47,11 @@ def report(result: Result, table: TechTable) -> TechReport:
     energy = []
     for key, count in sorted(result.ledger.items()):
         row = energy_per_action(table, key)
-        component, action = Ledger.split(key)
-        energy.append(CostLine(component, action, float(count), row.value, row.source,
-                               row.scaling))
+        energy.append(Term(key, float(count), row))
     area = []
     for component, count in sorted(result.inventory.items()):
         row = table.lookup(component, "area")
-        area.append(CostLine(component, "", float(count), row.value, row.source, row.scaling))
+        area.append(Term(component, float(count), row))
     out = TechReport(result.name, table.node_nm, energy, area, result.seconds, result.macs)
     out.efficiency = efficiency(out.macs, out.seconds, out.energy_pj, out.area_um2)
     return out
@@ -89,8 +69,8 @@ def energy_table(rep: TechReport) -> Table:
                                                             "share") else "left")
     total = rep.energy_pj
     for line in sorted(rep.energy, key=lambda x: -x.total):
-        table.add_row(line.component, line.action, f"{line.count:,.0f}", f"{line.each:.4g}",
-                      f"{line.total / 1e6:,.4f}", _share(line.total, total), line.source)
+        table.add_row(*Ledger.split(line.key), f"{line.count:,.0f}", f"{line.row.value:.4g}",
+                      f"{line.total / 1e6:,.4f}", _share(line.total, total), line.row.source)
     table.add_row("total", "", "", "", f"{total / 1e6:,.4f}", "100%" if total else "-", "")
     return table
 
@@ -102,8 +82,8 @@ def area_table(rep: TechReport) -> Table:
         table.add_column(name, justify="left" if name in ("component", "source") else "right")
     total = rep.area_um2
     for line in sorted(rep.area, key=lambda x: -x.total):
-        table.add_row(line.component, f"{line.count:,.0f}", f"{line.each:.4g}",
-                      f"{line.total / 1e6:,.5f}", _share(line.total, total), line.source)
+        table.add_row(line.key, f"{line.count:,.0f}", f"{line.row.value:.4g}",
+                      f"{line.total / 1e6:,.5f}", _share(line.total, total), line.row.source)
     table.add_row("total", "", "", f"{total / 1e6:,.5f}", "100%" if total else "-", "")
     return table
 

@@ -14,23 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.core.errors import SimError
-from sim.tech.table import TechTable, TechValue
+from sim.tech.table import TechTable, Term
 
 Path = Mapping[str, float] | Sequence[str]
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One component on a path: its delay row, how many times it occurs, total delay (ps)."""
-
-    key: str
-    count: float
-    row: TechValue
-
-    @property
-    def delay_ps(self) -> float:
-        """count x per-stage delay (ps)."""
-        return self.count * self.row.value
 
 
 @dataclass(frozen=True)
@@ -38,12 +24,12 @@ class PathTiming:
     """A path's stages, total delay (ps) and the clock it allows (MHz)."""
 
     name: str
-    stages: tuple[Stage, ...]
+    stages: tuple[Term, ...]
 
     @property
     def delay_ps(self) -> float:
         """Sum of the stage delays (ps)."""
-        return sum(s.delay_ps for s in self.stages)
+        return sum(s.total for s in self.stages)
 
     @property
     def fmax_mhz(self) -> float:
@@ -69,7 +55,7 @@ def path_timing(table: TechTable, path: Path, name: str = "path") -> PathTiming:
     for key, count in counts.items():
         if count < 0:
             raise SimError(f"critical path {name!r}: stage {key!r} occurs {count:g} times (< 0)")
-        stages.append(Stage(key, count, table.lookup(key, "delay")))
+        stages.append(Term(key, count, table.lookup(key, "delay")))
     timing = PathTiming(name, tuple(stages))
     if timing.delay_ps <= 0:
         raise SimError(f"critical path {name!r} has zero delay at {table.node_nm} nm")

@@ -39,6 +39,21 @@ class TechValue:
 
 
 @dataclass(frozen=True)
+class Term:
+    """``count`` times one table row: an energy (pJ), area (um^2) or delay (ps) contribution of
+    ``key`` (a ledger key, an inventory component or a delay stage)."""
+
+    key: str
+    count: float
+    row: TechValue
+
+    @property
+    def total(self) -> float:
+        """count x the row's value, in the row's unit."""
+        return self.count * self.row.value
+
+
+@dataclass(frozen=True)
 class _Entry:
     row: TechRow
     value: float  # canonical unit

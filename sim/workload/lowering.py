@@ -67,7 +67,7 @@ def lower_attention(op: AttentionOp) -> list[tuple[GemmShape, int]]:
 def to_gemms(op: Op) -> list[tuple[GemmShape, int]]:
     """GEMM shapes (with repeat counts) an op lowers to; SimError for ops with no GEMM form."""
     if isinstance(op, GemmOp):
-        return [(GemmShape(op.m, op.n, op.k), 1)]
+        return [(op.shape, 1)]
     if isinstance(op, GemvOp):
         return [(GemmShape(op.batch, op.n, op.k), 1)]
     if isinstance(op, Conv2dOp):

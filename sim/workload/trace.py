@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from sim.core.hashing import stable_hash
+from sim.core.shapes import GemmShape
 from sim.spec.base import Bits, Count, Dim, Seed, StrictModel
 
 
@@ -45,9 +46,9 @@ class GemmOp(MatrixOperands, OpBase):
     k: Dim
 
     @property
-    def macs(self) -> int:
-        """Multiply-accumulates."""
-        return self.m * self.n * self.k
+    def shape(self) -> GemmShape:
+        """The GEMM's M, N, K."""
+        return GemmShape(self.m, self.n, self.k)
 
 
 class GemvOp(MatrixOperands, OpBase):

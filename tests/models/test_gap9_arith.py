@@ -38,13 +38,19 @@ def naive_conv(x: np.ndarray, w: np.ndarray, stride: int, pad: int, depthwise: b
     return out
 
 
-def naive_nq(acc: int, scale: int, bias: int, shift: int, rounding: bool, relu: bool,
+def naive_nq(acc: int, scale: int, bias: int | None, shift: int, rounding: bool, relu: bool,
              out_bits: int) -> int:
-    """Reference order: product, wrap, +bias saturate, +round saturate, relu, >>, clip."""
-    v = _wrap(acc * scale)
-    v = max(-(2**31), min(2**31 - 1, v + bias))
+    """Reference order per the NE16 RTL (arith.NQ_OVERFLOW): without bias the full product is
+    shifted; with bias the product's low 32 bits plus the bias wrap at 32 bits. Then +round
+    (saturating), relu, >>, clip."""
+    if bias is None:
+        v = acc * scale
+        top = 2**47 - 1
+    else:
+        v = _wrap(_wrap(acc * scale) + bias)
+        top = 2**31 - 1
     if rounding and shift > 0:
-        v = max(-(2**31), min(2**31 - 1, v + (1 << (shift - 1))))
+        v = min(top, v + (1 << (shift - 1)))
     if relu:
         v = max(v, 0)
     v = v >> shift  # Python >> on negative ints is arithmetic (floor)
@@ -129,12 +135,37 @@ def test_normquant_matches_naive(relu: bool, out_bits: int, rounding: bool) -> N
     bias = rng.integers(-(2**31), 2**31, size=k)
     bias[:3] = [2**31 - 1, -(2**31), 0]
     for shift in (0, 1, 7, 31):
-        nq = arith.make_normquant(k, scale=scale, bias=bias, shift=shift, rounding=rounding,
-                                  relu=relu, out_bits=out_bits)
-        got = arith.normquant(acc, nq)
-        want = [naive_nq(int(a), int(s), int(b), shift, rounding, relu, out_bits)
-                for a, s, b in zip(acc, scale, bias, strict=True)]
-        assert got.tolist() == want
+        for with_bias in (True, False):
+            nq = arith.make_normquant(k, scale=scale, bias=bias if with_bias else None,
+                                      shift=shift, rounding=rounding, relu=relu,
+                                      out_bits=out_bits)
+            got = arith.normquant(acc, nq)
+            want = [naive_nq(int(a), int(s), int(b) if with_bias else None, shift, rounding,
+                             relu, out_bits) for a, s, b in zip(acc, scale, bias, strict=True)]
+            assert got.tolist() == want
+
+
+def test_normquant_without_bias_keeps_the_full_product_ne16_rtl() -> None:
+    """NE16 RTL (ne16_ctrl.sv: NORMQUANT shifts when there is no bias; ne16_normquant.sv: 48-bit
+    product): 2**30 * 255 >> 4 is 255 * 2**26 > INT32_MAX, so a signed 32-bit output saturates.
+    Wrapping the product to 32 bits first would give -2**26."""
+    acc = np.array([2**30, -(2**30)])
+    nq = arith.make_normquant(2, scale=255, bias=None, shift=4, relu=False, out_bits=32)
+    assert arith.normquant(acc, nq).tolist() == [2**31 - 1, -(2**31)]
+    wrapped_first = arith.wrap32(np.array([2**30 * 255])) >> 4  # negative control
+    assert wrapped_first.tolist() == [-(2**26)]
+
+
+def test_normquant_bias_add_wraps_ne16_rtl() -> None:
+    """NE16 RTL (ne16_normquant_bias.sv adds bias and accumulator in 32 bits; the shifter
+    saturates only after): INT32_MAX + 1 wraps to INT32_MIN, so the 8-bit signed output is -128
+    (a saturating add would give +127). The product is wrapped to 32 bits before the add."""
+    acc = np.array([2**31 - 1, 2**30])
+    nq = arith.make_normquant(2, scale=[1, 4], bias=[1, 0], shift=0, relu=False, out_bits=8)
+    # channel 0: INT32_MAX + 1 -> INT32_MIN -> -128; channel 1: 2**32 wraps to 0 -> 0
+    assert arith.normquant(acc, nq).tolist() == [-128, 0]
+    saturating = min(2**31 - 1, (2**31 - 1) + 1)  # negative control: the other rule
+    assert max(-128, min(127, saturating)) == 127
 
 
 def test_normquant_per_channel_shift_and_disabled() -> None:

@@ -11,6 +11,8 @@ import pytest
 from sim.core.errors import SimError
 from sim.models.stochastic import metrics, sng
 from sim.models.stochastic import streams as st
+from sim.models.stochastic.device import Readout
+from sim.models.stochastic.figures import operator_configs, preset_config
 from sim.models.stochastic.model import load_sample
 from sim.models.stochastic.roberts import (
     ScConfig,
@@ -76,7 +78,7 @@ def test_half_flip_rate_erases_information_but_common_mode_flips_cancel() -> Non
     noisy = roberts_sc(CROP, cfg, make_rng(2)).counts.ravel()
     assert abs(np.corrcoef(noisy, ref)[0, 1]) < 0.05
     clean = roberts_sc(CROP, ScConfig(sng="lfsr")).counts
-    common = roberts_sc(CROP, replace(cfg, noise_sites=("sne",)), make_rng(3)).counts
+    common = roberts_sc(CROP, replace(cfg, noise_sites=("common_mode",)), make_rng(3)).counts
     assert np.array_equal(common, clean)  # a ^ m ^ (d ^ m) == a ^ d
 
 
@@ -116,3 +118,33 @@ def test_stochastic_beats_binary_at_ten_percent_flips() -> None:
     q_sc, q_bn = metrics.quality(ref, sc), metrics.quality(ref, bn)
     assert q_sc["f1"] > q_bn["f1"] + 0.2
     assert q_sc["ssim"] > q_bn["ssim"]
+
+
+def test_shipped_preset_has_device_variation_and_independent_flips() -> None:
+    """The preset the reports lead with: cycle-to-cycle spread, device-to-device spread and
+    comparator offsets on, a reference DAC, flips independent per encoder output stream."""
+    cfg = preset_config()
+    assert cfg.sng == "memristor" and cfg.units > 1
+    assert cfg.readout.sigma_d2d > 0 and cfg.readout.sigma_cmp > 0 and cfg.readout.dac_bits > 0
+    assert cfg.noise_sites == ("inputs",)
+    first, *_, last = operator_configs().items()
+    assert first[0].startswith("real device") and first[1] == replace(cfg, noise_sites=("inputs",))
+    assert last[0].startswith("control") and last[1].noise_sites == ("common_mode",)
+
+
+def test_static_mismatch_lowers_edge_quality() -> None:
+    """Comparator offsets break the SCC = +1 pairing (equal pixels give a non-zero XOR) and
+    device-to-device shifts distort |a - d| per unit: F1 falls below the ideal device's. Negative
+    control: with the mismatch terms zeroed the same preset matches the ideal device."""
+    cfg = replace(preset_config(), noise_rate=0.0)
+    ref = roberts_binary(CROP) / 510.0
+
+    def f1(c: ScConfig) -> float:
+        return metrics.quality(ref, roberts_sc(CROP, c, make_rng(5)).g_hat / 510.0)["f1"]
+
+    ideal = f1(replace(cfg, readout=Readout()))
+    assert f1(cfg) < ideal - 0.1
+    no_mismatch = replace(cfg, readout=Readout(cfg.readout.dac_bits))
+    assert f1(no_mismatch) == pytest.approx(ideal, abs=0.03)
+    calibrated = replace(cfg, readout=replace(cfg.readout, calibrated=True))
+    assert f1(calibrated) == pytest.approx(ideal, abs=0.03)

@@ -3,6 +3,8 @@ control (SCC at N = 256), gate semantics under correlation, and error vs stream 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.stats import norm
@@ -58,6 +60,53 @@ def test_exponential_device_depends_on_amplitude_and_width() -> None:
     assert dev.p_switch(1.6, 1e-5) > dev.p_switch(1.5, 1e-5)
     assert dev.p_switch(1.5, 2e-5) > dev.p_switch(1.5, 1e-5)
     assert np.allclose(dev.cdf(dev.level_for(np.array([0.2, 0.7]))), [0.2, 0.7])
+
+
+def test_threshold_width_lowers_the_switching_voltage() -> None:
+    """mu(w) = mu_v - v0 ln(w / ref): a 10x longer pulse lowers the threshold by v0 ln 10."""
+    dev = ThresholdDevice(mu_v=1.0, sigma_v=0.05, v0_v=0.1, ref_s=1e-6)
+    for w in (1e-7, 1e-6, 1e-5):
+        want = norm.cdf(1.0, 1.0 - 0.1 * np.log(w / 1e-6), 0.05)
+        assert dev.p_switch(1.0, w) == pytest.approx(want)
+    assert dev.p_switch(1.0, 1e-5) > dev.p_switch(1.0, 1e-6) > dev.p_switch(1.0, 1e-7)
+    flat = ThresholdDevice(mu_v=1.0, sigma_v=0.05)  # negative control: v0 = 0
+    assert flat.p_switch(1.0, 1e-5) == pytest.approx(flat.p_switch(1.0, 1e-7))
+
+
+@pytest.mark.parametrize("device", [
+    ThresholdDevice(mu_v=1.0, sigma_v=0.05, pulse_v=1.0, pulse_s=1e-6),  # P(switch) = 0.5
+    ExponentialDevice(tau0_s=1e-3, v0_v=0.25, pulse_v=1.5, pulse_s=1e-3 * np.exp(-6) * np.log(2)),
+])
+def test_weak_drive_clips_the_encodable_probability(device: ThresholdDevice) -> None:
+    """A comparator only sees switching events the pulse causes: targets above the drive's
+    switching probability (0.5 here) come out at 0.5; lower ones are unaffected."""
+    assert device.drive_p() == pytest.approx(0.5)
+    p = np.array([0.2, 0.4, 0.9, 0.99])
+    assert np.allclose(effective_p(device, p, Readout()), [0.2, 0.4, 0.5, 0.5])
+    x, _ = sng.memristor_pair(device, np.full(4000, 0.9), np.full(4000, 0.9), 256, make_rng(1),
+                              "separate")
+    assert st.value(x, 256).mean() == pytest.approx(0.5, abs=0.01)
+    strong = dataclasses.replace(device, pulse_v=device.pulse_v + 1.0)  # negative control
+    assert effective_p(strong, p, Readout())[2] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("device,shift_sigma,off_sigma", [
+    (ThresholdDevice(sigma_v=0.05), 0.02, 0.01),  # volts
+    (ExponentialDevice(), 0.2, 1e-8),  # ln tau, seconds
+])
+def test_calibration_removes_static_mismatch_up_to_the_dac(
+        device: ThresholdDevice, shift_sigma: float, off_sigma: float) -> None:
+    """Per-device references: device shifts and comparator offsets no longer move p (an 8-bit
+    grid leaves < 0.02 while the needed reference stays inside the DAC range); uncalibrated, the
+    same mismatch moves it far (negative control)."""
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.05, 0.8, (500, 2))
+    shift = rng.normal(0, shift_sigma, (500, 1))
+    off = rng.normal(0, off_sigma, (500, 2))
+    cal = effective_p(device, p, Readout(8, 0.0, 0.0, calibrated=True), off, shift)
+    raw = effective_p(device, p, Readout(8), off, shift)
+    assert np.abs(cal - p).max() < 0.02
+    assert np.abs(raw - p).max() > 0.1
 
 
 def test_dac_quantisation_moves_probability_but_keeps_0_and_1() -> None:

@@ -23,12 +23,12 @@ def test_breakdown_by_component_and_action() -> None:
     result = make_result({"array.mac_int8.mac": 4000, "npu.sram.read_bit": 640,
                           "npu.sram.write_bit": 64}, {"array.mac_int8": 4, "npu.sram": 8192})
     rep = report(result, load_tables(45))
-    lines = {(x.component, x.action): x for x in rep.energy}
-    assert lines[("array.mac_int8", "mac")].total == pytest.approx(4000 * 0.3)
-    assert lines[("npu.sram", "read_bit")].total == pytest.approx(640 * 10 / 64)
+    lines = {x.key: x for x in rep.energy}
+    assert lines["array.mac_int8.mac"].total == pytest.approx(4000 * 0.3)
+    assert lines["npu.sram.read_bit"].total == pytest.approx(640 * 10 / 64)
     by_comp = cost(result, load_tables(45)).energy_by_component()
     assert by_comp["npu.sram"] == pytest.approx((640 + 64) * 10 / 64)
-    areas = {x.component: x.total for x in rep.area}
+    areas = {x.key: x.total for x in rep.area}
     assert areas == pytest.approx({"array.mac_int8": 4 * 419, "npu.sram": 8192 * 0.346})
 
 

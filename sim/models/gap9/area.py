@@ -71,7 +71,8 @@ def _select(candidates: int, width: int) -> Inventory:
 
 def column_inventory(lanes: int, kmax: int) -> Inventory:
     """One output pixel (``ne16_column``): 9 x lanes 1x8-bit products, their per-tap and total
-    sums, the weight-offset sum and product, and kmax accumulators with MV / scale / bias update."""
+    sums, the weight-offset sum and product, and kmax accumulators with MV / scale / bias update
+    and the normquant shifters (4 on the 40-bit products, 8 after the bias add)."""
     tap_sum_bits = _bits(lanes * 255)
     offset_sum_bits = _bits(9 * lanes * 255)
     acc = ACC_BITS
@@ -86,18 +87,19 @@ def column_inventory(lanes: int, kmax: int) -> Inventory:
         {f"mult_int{acc}x{offset_sum_bits}": 1.0, "and2": float(acc)},  # woff x sum, first bit
         adder_tree(3, acc),                                     # acc + products + offset
         *reads, _select(4, acc),                                # 8 read slots, MV slot
-        {f"mult_int{acc}x8": 4.0},                              # NQM: 4 scales per cycle
-        _times({f"add_int{acc + 1}": 1.0, f"cmp_int{acc + 1}": 2.0, "mux2": 2.0 * acc}, 8),
+        {f"mult_int{acc}x8": 4.0, "mux2": 4.0 * acc},           # NQM: 4 scales, bias_en select
+        _times(quant_inventory(acc + 8), 4),                    # NQM shifters (no bias)
+        {f"add_int{acc}": 8.0},                                 # NQB: 8 bias adds (wrapping)
+        _times(quant_inventory(acc), 8),                        # NQB shifters
         {"reg": float(kmax * acc), "mux2": 2.0 * kmax * acc, "and2": float(kmax * acc)},
     )
 
 
-def quant_inventory() -> Inventory:
-    """One normquant lane (``ne16_quant``): rounding add and saturation, ReLU, arithmetic
-    shift by 0..31, clipping to the output width, raw bypass."""
-    acc = ACC_BITS
-    return {f"add_int{acc + 1}": 1.0, f"cmp_int{acc + 1}": 1.0, f"cmp_int{acc}": 2.0,
-            "and2": float(acc), "mux2": float((acc + 1) + 5 * acc + 2 * acc + acc)}
+def quant_inventory(width: int) -> Inventory:
+    """One normquant shifter (``ne16_quant``) on a ``width``-bit value: rounding add and
+    saturation, ReLU, arithmetic shift by 0..31, clipping to the output width."""
+    return {f"add_int{width + 1}": 1.0, f"cmp_int{width + 1}": 1.0, f"cmp_int{width}": 2.0,
+            "and2": float(width), "mux2": float((width + 1) + 5 * width + 2 * width)}
 
 
 def ne16_inventory(prefix: str = "ne16.") -> Inventory:
@@ -124,7 +126,6 @@ def engine_inventory(side: int, lanes: int, kmax: int) -> Inventory:
         {"mux2": float(cols * 9 * pixel_bits + 2 * 9 * lanes)},  # 1x1 tap select, bit masks
         _select(cols, kmax * acc),                              # streamout pixel row
         *lane_selects,
-        _times(quant_inventory(), STREAM_LANES),
         {"mux2": 2.0 * 256, "reg": 256.0 + CONTROL_REG_BITS},   # beat packing, o_data, control
         {"add_int16": 8.0, "cmp_int16": 6.0, "mult_int7x4": 1.0, "mult_int7x5": 1.0,
          "mult_int12x4": 1.0},                                  # counters, lengths, addresses

@@ -10,9 +10,10 @@ Arithmetic (reference ``shared/reference/gap9.md`` section 3):
   hold any int32;
 * the engine accumulates the bit-planes ``sum_b 2**b * sum x * bit_b(w_u)`` and, in the
   weight-offset pass, ``W_off * sum x``; the accumulator is 32-bit and wraps;
-* normalisation/quantisation per output channel ``k``: ``acc * scale_k`` in 64 bit, wrapped to
-  int32, ``+ bias_k`` with int32 saturation, ``+ 2**(s-1)`` (if rounding, saturating), ReLU,
-  arithmetic ``>> s``, saturation to the output type (unsigned if ReLU, else signed; 8/16/32 bit).
+* normalisation/quantisation per output channel ``k`` (overflow behaviour: see
+  :data:`NQ_OVERFLOW`): ``acc * scale_k``, ``+ bias_k`` if enabled, ``+ 2**(s-1)`` if rounding,
+  ReLU, arithmetic ``>> s``, saturation to the output type (unsigned if ReLU, else signed;
+  8/16/32 bit).
 
 Modes: ``"3x3"`` (dense 3x3), ``"1x1"``, ``"dw"`` (depthwise 3x3) and ``"linear"``.
 """
@@ -39,11 +40,34 @@ U8 = npt.NDArray[np.uint8]
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
+NQ_OVERFLOW = "ne16-rtl"
+"""The one overflow rule of normalisation/quantisation, taken from the NE16 RTL
+(pulp-platform/ne16: ``ne16_ctrl.sv``, ``ne16_normquant.sv``, ``ne16_normquant_bias.sv``,
+``ne16_normquant_shifter.sv``):
+
+* **no bias**: the NORMQUANT phase shifts and saturates the multiplier's full product, held in a
+  48-bit register (:data:`NQ_PRODUCT_BITS`), so ``acc * scale`` never wraps at 32 bits;
+* **bias**: the NORMQUANT phase writes the product back unshifted in 32-bit mode, i.e. its low
+  32 bits (wraps), and NORMQUANT_BIAS adds the bias in the 32-bit accumulator width, which
+  **wraps** too; only the final shift saturates to the output type.
+
+The independent pulp-nnx functional model behaves the same way (64-bit product without bias,
+32-bit wrapping bias add); rounding (not in that model) adds ``2**(s-1)`` saturating at the
+width of the value being shifted."""
+NQ_PRODUCT_BITS = 48
+
 
 def wrap32(v: npt.ArrayLike) -> I64:
     """Wrap integers to the signed 32-bit range (two's complement), as int64."""
     a = np.asarray(v, dtype=np.int64)
     return ((a + 2**31) & 0xFFFFFFFF) - 2**31
+
+
+def wrap_bits(v: npt.ArrayLike, bits: int) -> I64:
+    """Wrap integers to the signed ``bits``-bit range (two's complement), as int64."""
+    a = np.asarray(v, dtype=np.int64)
+    half = np.int64(1) << (bits - 1)
+    return ((a + half) & ((np.int64(1) << bits) - 1)) - half
 
 
 def sat32(v: npt.ArrayLike) -> I64:
@@ -236,12 +260,17 @@ def normquant(acc: npt.ArrayLike, nq: NormQuant, channel_axis: int = -1) -> I64:
     if not nq.enabled:
         return a
     a = np.moveaxis(a, channel_axis, -1)
-    v = wrap32(a * nq.scale)  # product in 64 bit, wrapped to int32
-    if nq.bias is not None:
-        v = sat32(v + nq.bias)
     shift = np.asarray(nq.shift, dtype=np.int64)
-    if nq.rounding:
-        v = sat32(v + np.where(shift > 0, np.left_shift(1, np.maximum(shift - 1, 0)), 0))
+    half = np.where(shift > 0, np.left_shift(1, np.maximum(shift - 1, 0)), 0)
+    product = wrap_bits(a * nq.scale, NQ_PRODUCT_BITS)  # int64 products wrap mod 2**64 first
+    if nq.bias is None:  # NQ_OVERFLOW: shift the full product
+        v = product
+        if nq.rounding:
+            v = np.minimum(v + half, 2 ** (NQ_PRODUCT_BITS - 1) - 1)
+    else:  # NQ_OVERFLOW: low 32 bits of the product, bias added mod 2**32
+        v = wrap32(wrap32(product) + nq.bias)
+        if nq.rounding:
+            v = sat32(v + half)
     if nq.relu:
         v = np.maximum(v, 0)
     v = v >> shift

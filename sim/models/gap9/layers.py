@@ -90,7 +90,7 @@ def layer_from_op(op: object, default_bits: int = 8) -> Layer:
     if isinstance(op, GemmOp):
         return Layer(name=op.name, kind="gemm", mode="linear", k_in=op.k, k_out=op.n, h_in=op.m,
                      w_in=1, h_out=op.m, w_out=1, kernel=(1, 1), stride=1, padding=0, groups=1,
-                     qw=_bits(op.b_bits, default_bits), macs=op.macs)
+                     qw=_bits(op.b_bits, default_bits), macs=op.shape.macs)
     if isinstance(op, EltwiseOp):
         return Layer(name=op.name, kind="eltwise", mode="eltwise", k_in=1, k_out=1, h_in=1,
                      w_in=1, h_out=1, w_out=1, kernel=(1, 1), stride=1, padding=0, groups=1,

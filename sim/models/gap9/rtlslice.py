@@ -125,18 +125,10 @@ def _weight_words(mode: str, wt: arith.Ne16Weights, n_in: int, lanes: int) -> li
 
 
 KERNEL = RtlKernel(
-    name="gap9_ne16",
-    directory="gap9",
-    sources=("ne16_slice.sv",),
-    toplevel="ne16_slice",
-    test_module="tb_ne16_slice",
-    parameter_sets=(
-        {"SIDE": 3, "LANES": 16, "KMAX": 32, "NIN_MAX": 4},  # NE16 geometry 9 x 9 x 16
-        {"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2},  # a smaller slice 4 x 9 x 8
-    ),
-    summary="NE16-style bit-serial slice (3x3, depthwise, 1x1; Qw 2..8; normquant) vs "
-            "sim.models.gap9",
-)
+    "gap9_ne16", "gap9", ("ne16_slice.sv",), "ne16_slice", "tb_ne16_slice",
+    ({"SIDE": 3, "LANES": 16, "KMAX": 32, "NIN_MAX": 4},  # NE16 geometry 9 x 9 x 16
+     {"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2}),  # a smaller slice 4 x 9 x 8
+    "NE16-style bit-serial slice (3x3, depthwise, 1x1; Qw 2..8; normquant) vs sim.models.gap9")
 
 
 def _engine_target(side: int, lanes: int, kmax: int) -> SynthTarget:

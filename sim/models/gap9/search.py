@@ -254,6 +254,17 @@ def search(costs: CostTable, nsr: F64, budget_db: float, n_candidates: int = 100
     return SearchResult(alloc, met, front, best, budget_db)
 
 
+def best_under_storage(res: SearchResult, cap_bytes: float) -> int:
+    """Row of the best allocation under a storage target (FracBits' constraint): weight memory
+    at most ``cap_bytes``, then the highest SQNR proxy, ties broken by the lowest energy."""
+    met = res.metrics
+    ok = np.flatnonzero(met["memory"] <= cap_bytes)
+    if ok.size == 0:
+        raise SimError(f"no allocation fits the storage target {cap_bytes:.0f} B")
+    order = np.lexsort((met["energy"][ok], -met["sqnr_db"][ok]))
+    return int(ok[order[0]])
+
+
 def apply_allocation(trace: Trace, alloc: npt.ArrayLike) -> Trace:
     """A copy of ``trace`` whose conv2d/gemm ops carry the allocation's weight bits (b_bits)."""
     bits = np.asarray(alloc).reshape(-1)

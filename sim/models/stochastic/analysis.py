@@ -6,18 +6,20 @@ Every function returns plain rows (lists of dicts) so that tests, figures and re
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 import numpy as np
 
 from sim.models.stochastic.cost import comparison, counter_bits, pixel_actions
-from sim.models.stochastic.device import DeviceModel, ThresholdDevice
+from sim.models.stochastic.device import DeviceModel, Readout, ThresholdDevice
 from sim.models.stochastic.metrics import quality
 from sim.models.stochastic.roberts import (
+    G_MAX,
     U8,
     ScConfig,
-    flip_pixel_bits,
     make_rng,
+    maps_under_noise,
     roberts_binary,
     roberts_sc,
 )
@@ -33,7 +35,6 @@ from sim.models.stochastic.sng import (
 from sim.models.stochastic.streams import scc, value
 from sim.tech.table import TechTable, load_tables
 
-G_MAX = 510.0
 PAIRINGS: tuple[Pairing, ...] = ("shared", "inverted", "separate")
 TARGET_SCC = {"shared": 1.0, "inverted": -1.0, "separate": 0.0}
 
@@ -98,16 +99,52 @@ def noise_rows(img: U8, rates: tuple[float, ...], configs: dict[str, ScConfig],
                seed: int = 0, edge_fraction: float = 0.1) -> list[dict[str, float | str]]:
     """Quality vs bit-flip rate: each stochastic config and the binary baseline (pixel flips)."""
     ref = roberts_binary(img) / G_MAX
+    return [{"operator": label, "rate": rate, **quality(ref, edges, edge_fraction)}
+            for rate, label, edges in maps_under_noise(img, rates, configs, seed)]
+
+
+def device_rows(img: U8, cfg: ScConfig, rates: tuple[float, ...], seed: int = 0,
+                edge_fraction: float = 0.1) -> list[dict[str, float | str]]:
+    """Quality of the memristor operator (independent input flips) as the device's static
+    non-idealities are switched on one by one, up to ``cfg`` (the shipped preset)."""
+    ro = cfg.readout
+    variants = {
+        "ideal (no DAC, no mismatch)": replace(cfg, readout=Readout(), units=1),
+        f"{ro.dac_bits}-bit reference DAC only": replace(cfg, readout=Readout(ro.dac_bits)),
+        f"+ device-to-device sigma {ro.sigma_d2d:g}": replace(
+            cfg, readout=Readout(ro.dac_bits, 0.0, ro.sigma_d2d)),
+        f"+ comparator offset sigma {ro.sigma_cmp:g} (no d2d)": replace(
+            cfg, readout=Readout(ro.dac_bits, ro.sigma_cmp, 0.0)),
+        "all (shipped preset)": cfg,
+        "all + per-device calibration of the references": replace(
+            cfg, readout=replace(ro, calibrated=True)),
+    }
+    ref = roberts_binary(img) / G_MAX
     rows: list[dict[str, float | str]] = []
-    for rate in rates:
-        rng = make_rng(seed)
-        noisy = roberts_binary(flip_pixel_bits(img, rate, rng)) / G_MAX
-        rows.append({"operator": "binary", "rate": rate,
-                     **quality(ref, noisy, edge_fraction)})
-        for label, cfg in configs.items():
-            run = roberts_sc(img, replace(cfg, noise_rate=rate), rng)
-            rows.append({"operator": label, "rate": rate,
-                         **quality(ref, run.g_hat / G_MAX, edge_fraction)})
+    for label, v in variants.items():
+        for rate in rates:
+            run = roberts_sc(img, replace(v, noise_rate=rate, noise_sites=("inputs",)),
+                             make_rng(seed))
+            q = quality(ref, run.g_hat / G_MAX, edge_fraction)
+            rows.append({"device": label, "rate": rate, "f1": q["f1"], "ssim": q["ssim"]})
+    return rows
+
+
+def drive_rows(img: U8, cfg: ScConfig, seed: int = 0,
+               amplitudes: tuple[float, ...] = (1.0, 1.05, 1.1, 1.5),
+               widths: tuple[float, ...] = (1e-7, 1e-6, 1e-5),
+               edge_fraction: float = 0.1) -> list[dict[str, float | str]]:
+    """Switching probability of the drive pulse and clean edge quality vs pulse amplitude (V)
+    and width (s): targets above the drive's switching probability are clipped to it."""
+    ref = roberts_binary(img) / G_MAX
+    rows: list[dict[str, float | str]] = []
+    for v in amplitudes:
+        for w in widths:
+            dev = dataclasses.replace(cfg.device, pulse_v=v, pulse_s=w)  # type: ignore[type-var]
+            run = roberts_sc(img, replace(cfg, device=dev), make_rng(seed))
+            q = quality(ref, run.g_hat / G_MAX, edge_fraction)
+            rows.append({"pulse_v": v, "pulse_s": w, "p_switch": dev.drive_p(), "f1": q["f1"],
+                         "ssim": q["ssim"]})
     return rows
 
 

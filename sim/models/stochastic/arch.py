@@ -23,21 +23,27 @@ SKIMAGE_SAMPLES: tuple[str, ...] = get_args(ImageName)
 
 
 class ThresholdSpec(StrictModel):
-    """Gaussian threshold model: per pulse V_th ~ N(mu_v, sigma_v); P(V) = Phi((V - mu)/sigma)."""
+    """Gaussian threshold model: per pulse V_th ~ N(mu(w), sigma_v), mu(w) = mu_v - v0_v
+    ln(w / ref_s); P(V, w) = Phi((V - mu(w)) / sigma_v)."""
 
     kind: Literal["threshold"]
     mu_v: Volts = 1.0
-    """Mean switching voltage (V)."""
+    """Mean switching voltage (V) for pulses of ``ref_s`` seconds."""
     sigma_v: Volts = 0.15
     """Cycle-to-cycle standard deviation of the switching voltage (V)."""
     pulse_v: Volts = 1.5
     """Drive pulse amplitude (V)."""
     pulse_s: Seconds = 1e-6
     """Drive pulse width (s)."""
+    v0_v: float = Field(default=0.0, ge=0, le=100)
+    """Fall of the mean switching voltage per e-fold of pulse width (V); 0 = width-independent."""
+    ref_s: Seconds = 1e-6
+    """Pulse width at which ``mu_v`` holds (s)."""
 
     def build(self) -> ThresholdDevice:
         """The device model."""
-        return ThresholdDevice(self.mu_v, self.sigma_v, self.pulse_v, self.pulse_s)
+        return ThresholdDevice(self.mu_v, self.sigma_v, self.pulse_v, self.pulse_s, self.v0_v,
+                               self.ref_s)
 
 
 class ExponentialSpec(StrictModel):
@@ -58,7 +64,7 @@ class ExponentialSpec(StrictModel):
         return ExponentialDevice(self.tau0_s, self.v0_v, self.pulse_v, self.pulse_s)
 
 
-NoiseSiteName = Literal["inputs", "output", "sne"]
+NoiseSiteName = Literal["inputs", "output", "common_mode"]
 DEFAULT_SITES: tuple[NoiseSiteName, ...] = ("inputs", "output")
 DeviceSpec = Annotated[ThresholdSpec | ExponentialSpec, Field(discriminator="kind")]
 
@@ -72,6 +78,9 @@ class ReadoutSpec(StrictModel):
     """Comparator offset standard deviation (model level units: V or s)."""
     sigma_d2d: float = Field(default=0.0, ge=0, le=10)
     """Device-to-device spread (V on the threshold, or ln tau for the exponential model)."""
+    calibrated: bool = False
+    """References set per device and comparator by a one-time calibration (removes the static
+    mismatch up to the DAC grid)."""
 
 
 class LfsrSpec(StrictModel):
@@ -91,8 +100,9 @@ class NoiseSpec(StrictModel):
     rate: float = Field(default=0.0, ge=0.0, le=0.5)
     """Probability that a bit is flipped (0..0.5)."""
     sites: list[NoiseSiteName] = Field(default_factory=lambda: list(DEFAULT_SITES))
-    """Where streams are flipped: SNG outputs independently (inputs), the MUX output (output),
-    or common-mode on each correlated pair (sne: an error of the shared encoder)."""
+    """Where streams are flipped: every encoder output stream independently (inputs, as the
+    paper's Fig. 1 flips an input stochastic number), the MUX output (output), or the control
+    common_mode: one mask on both streams of each correlated pair, which cancels in the XOR."""
 
 
 class StochasticArch(ArchBase):
@@ -131,7 +141,7 @@ class StochasticArch(ArchBase):
                             seeds=(self.lfsr.seeds[0], self.lfsr.seeds[1], self.lfsr.seeds[2])),
             device=self.device_model(),
             readout=Readout(self.readout.dac_bits, self.readout.sigma_cmp,
-                            self.readout.sigma_d2d),
+                            self.readout.sigma_d2d, self.readout.calibrated),
             noise_rate=self.noise.rate, noise_sites=tuple(self.noise.sites), units=self.units)
 
 

@@ -1,9 +1,12 @@
 """Report figures (PNG, matplotlib Agg) and comparison tables of the stochastic family.
 
 ``make_figures(out_dir)`` writes:
-  * ``edge_maps.png``: clean / 10 / 30 / 50 % noise; binary (pixel bit flips), stochastic with
-    independent stream flips, stochastic with common-mode flips at the shared SNEs;
-  * ``quality_vs_noise.png``: PSNR, SSIM and F1 vs flip rate for the same operators;
+  * ``edge_maps.png``: clean / 10 / 30 / 50 % noise; binary (pixel bit flips), stochastic on the
+    shipped memristor preset (cycle-to-cycle and device-to-device variation, comparator offsets,
+    8-bit reference DAC) with independent flips on the encoder outputs, the same on an ideal
+    device, and the common-mode control;
+  * ``quality_vs_noise.png``: PSNR, SSIM and F1 vs flip rate for the operators of
+    :func:`operator_configs`;
   * ``error_vs_length.png``: RMS value error vs stream length (random, memristor, Sobol SNGs)
     against the Bernoulli law sqrt(p(1-p)/N);
   * ``cost.png``: GE and energy per pixel, stochastic vs binary, per basis of comparison.
@@ -24,24 +27,26 @@ import numpy as np
 
 from sim.models.stochastic.analysis import (
     cost_rows,
+    device_rows,
+    drive_rows,
     error_vs_length,
     loglog_slope,
     noise_rows,
     scc_rows,
     sweep_rows,
 )
+from sim.models.stochastic.arch import StochasticArch
+from sim.models.stochastic.device import Readout
 from sim.models.stochastic.metrics import match_contrast
 from sim.models.stochastic.model import load_sample
 from sim.models.stochastic.roberts import (
+    G_MAX,
     U8,
     ScConfig,
-    flip_pixel_bits,
-    make_rng,
+    maps_under_noise,
     roberts_binary,
-    roberts_sc,
 )
 
-G_MAX = 510.0
 PUBLISHED = {
     "cost_saving_pct": 95.0,
     "cost_source": "Song et al., Nat. Commun. 2025 (doi 10.1038/s41467-025-59872-2): "
@@ -50,17 +55,38 @@ PUBLISHED = {
 }
 MAP_RATES = (0.0, 0.1, 0.3, 0.5)
 CURVE_RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+PRESET = Path(__file__).resolve().parents[3] / "arch" / "stochastic-memristor.yaml"
+REAL = "real device"
+IDEAL = "ideal device"
+CONTROL = "control: common-mode flips"
 
 
-def operator_configs(n_bits: int = 256, sng: str = "memristor") -> dict[str, ScConfig]:
-    """The stochastic variants compared in the figures."""
-    base = ScConfig(n_bits=n_bits, sng=sng)  # type: ignore[arg-type]
+def preset_config(n_bits: int = 256) -> ScConfig:
+    """The shipped memristor preset (``arch/stochastic-memristor.yaml``) as an ScConfig."""
+    import yaml
+
+    arch = StochasticArch.model_validate(yaml.safe_load(PRESET.read_text()))
+    return replace(arch.sc_config(), n_bits=n_bits)
+
+
+def operator_configs(n_bits: int = 256) -> dict[str, ScConfig]:
+    """The stochastic variants of the figures, realistic device and independent flips first.
+
+    Independent flips on every encoder output stream are the paper's fault model (its Fig. 1
+    flips a bit of an input stochastic number); the common-mode control XORs one mask into both
+    streams of each correlated pair, which cancels exactly in the XOR, so it is shown only to
+    explain why such a setup would appear to survive 50 % flips.
+    """
+    real = replace(preset_config(n_bits), noise_sites=("inputs",))
+    ideal = replace(real, readout=Readout(), units=1)
     return {
-        f"SC N={n_bits}, independent flips": replace(base, noise_sites=("inputs", "output")),
-        f"SC N={4 * n_bits}, independent flips": replace(base, n_bits=4 * n_bits,
-                                                         noise_sites=("inputs", "output")),
-        f"SC N={n_bits}, output flips only": replace(base, noise_sites=("output",)),
-        f"SC N={n_bits}, common-mode SNE flips": replace(base, noise_sites=("sne",)),
+        f"{REAL}, N={n_bits}, independent input flips": real,
+        f"{REAL}, N={n_bits}, independent input + output flips": replace(
+            real, noise_sites=("inputs", "output")),
+        f"{REAL}, N={4 * n_bits}, independent input flips": replace(real, n_bits=4 * n_bits),
+        f"{IDEAL}, N={n_bits}, independent input flips": ideal,
+        f"{CONTROL} (cancel in the XOR), {REAL}, N={n_bits}": replace(
+            real, noise_sites=("common_mode",)),
     }
 
 
@@ -78,16 +104,11 @@ def edge_maps(img: U8, n_bits: int = 256, seed: int = 0) -> dict[str, list[np.nd
     affine rule as the PSNR/SSIM metrics) for display."""
     ref = roberts_binary(img) / G_MAX
     cfgs = operator_configs(n_bits)
-    shown = {k: v for k, v in cfgs.items() if f"N={4 * n_bits}" not in k and "only" not in k}
+    shown = {k: v for k, v in cfgs.items() if f"N={4 * n_bits}" not in k and "output" not in k}
     maps: dict[str, list[np.ndarray]] = {"binary": []}
     maps.update({k: [] for k in shown})
-    for rate in MAP_RATES:
-        rng = make_rng(seed)
-        noisy = roberts_binary(flip_pixel_bits(img, rate, rng)) / G_MAX
-        maps["binary"].append(match_contrast(ref, noisy))
-        for label, cfg in shown.items():
-            run = roberts_sc(img, replace(cfg, noise_rate=rate), rng)
-            maps[label].append(match_contrast(ref, run.g_hat / G_MAX))
+    for _, label, edges in maps_under_noise(img, MAP_RATES, shown, seed):
+        maps[label].append(match_contrast(ref, edges))
     return maps
 
 
@@ -121,7 +142,7 @@ def plot_edge_maps(img: U8, path: Path, n_bits: int, seed: int) -> Path:
         for row, rate in enumerate(MAP_RATES):
             ax = axes[row, col]
             ax.imshow(np.clip(series[row], 0, None), cmap="gray", vmin=0, vmax=vmax)
-            ax.set_title(f"{label}\nflip rate {rate:.0%}", fontsize=7)
+            ax.set_title(label.replace(", ", "\n", 1) + f"\nflip rate {rate:.0%}", fontsize=7)
             ax.axis("off")
     return _save(fig, path, grey=True)
 
@@ -208,6 +229,8 @@ def comparison_tables(n_bits: int = 256, image: str = "camera", seed: int = 0
         "error_vs_length": err,
         "error_slopes": {s: loglog_slope(err, s) for s in ("random", "memristor", "sobol")},
         "quality_vs_noise": noise_rows(img, MAP_RATES, operator_configs(n_bits), seed),
+        "device_variation": device_rows(img, preset_config(n_bits), (0.0, 0.1), seed),
+        "drive_pulse": drive_rows(img, preset_config(n_bits), seed),
         "cost": cost_rows(n_bits),
         "sweep_n_noise": sweep_rows(img, (64, 256, 1024), (0.0, 0.1, 0.3)),
     }

@@ -24,6 +24,7 @@ from sim.models.stochastic.arch import SKIMAGE_SAMPLES, StochasticArch
 from sim.models.stochastic.cost import pixel_actions, unit_cells
 from sim.models.stochastic.metrics import quality
 from sim.models.stochastic.roberts import (
+    G_MAX,
     U8,
     as_uint8,
     flip_pixel_bits,
@@ -38,7 +39,6 @@ FILTERS = ("roberts",)
 PIPELINE_LATENCY = {"stochastic": 1, "binary": 0}
 """Cycles counted = clock edges from the edge sampling the first window to the edge registering
 the last result, inclusive: N per pixel + 1 accept edge (stochastic), 1 per pixel (binary)."""
-G_MAX = 510.0
 SKIMAGE_PREFIX = "skimage:"
 
 

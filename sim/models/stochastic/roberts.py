@@ -12,7 +12,8 @@ input stream is [R_t <= X] (p = X / 255); the select is [R_t <= 128] (p = 128/25
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -39,8 +40,12 @@ from sim.models.stochastic.streams import (
 )
 
 SngKind = Literal["lfsr", "sobol", "memristor"]
-NoiseSite = Literal["inputs", "output", "sne"]
-NOISE_SITES: tuple[str, ...] = ("inputs", "output", "sne")
+NoiseSite = Literal["inputs", "output", "common_mode"]
+NOISE_SITES: tuple[str, ...] = ("inputs", "output", "common_mode")
+"""``inputs``: every encoder output stream flipped independently (the paper's Fig. 1 flips an
+input stochastic number); ``output``: the MUX output; ``common_mode``: a control, not a fault
+model of the paper: one mask XORed into both streams of each correlated pair, so it cancels
+exactly in the XOR ((a ^ m) ^ (d ^ m) = a ^ d) at any rate."""
 PIXEL_MAX = 255
 SELECT_CODE = 128
 U8 = npt.NDArray[np.uint8]
@@ -91,6 +96,11 @@ def windows(img: U8) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         raise SimError(f"Roberts cross needs a 2-D image of at least 2x2, got shape {img.shape}")
     x = img.astype(np.int64)
     return x[:-1, :-1], x[:-1, 1:], x[1:, :-1], x[1:, 1:]
+
+
+G_MAX = 510.0
+"""Largest Roberts-cross magnitude of an 8-bit image, |a - d| + |b - c| <= 2 x 255: edge maps
+are compared after dividing by it."""
 
 
 def roberts_binary(img: U8) -> IntArray:
@@ -191,11 +201,12 @@ def _memristor_chunk(cfg: ScConfig, corners: tuple[IntArray, IntArray, IntArray,
 
 
 def _apply_noise(cfg: ScConfig, streams: list[Words], rng: np.random.Generator) -> list[Words]:
-    """Flip input-stream bits: independently per stream (inputs) or common-mode per pair (sne)."""
+    """Flip input-stream bits: independently per stream (inputs) or, as the common_mode control,
+    one mask per correlated pair."""
     rate = cfg.noise_rate
     a, b, c, d, sel = streams
     shape = a.shape[:-1]
-    if "sne" in cfg.noise_sites:
+    if "common_mode" in cfg.noise_sites:
         m_ad = flip_mask(rng, shape, cfg.n_bits, rate)
         m_bc = flip_mask(rng, shape, cfg.n_bits, rate)
         a, d, b, c = a ^ m_ad, d ^ m_ad, b ^ m_bc, c ^ m_bc
@@ -242,7 +253,7 @@ def expected_output(img: npt.ArrayLike, cfg: ScConfig) -> FloatArray:
 
     Independent flips with rate e on the inputs give P(XOR) = (1 - 2e)^2 |x - y| + 2e(1 - e);
     the select stays at 1/2 in expectation; flips on the output give e + (1 - 2e) P.
-    Common-mode (sne) flips cancel in the XOR.
+    Common-mode (control) flips cancel in the XOR.
     """
     a, b, c, d = (v / PIXEL_MAX for v in windows(as_uint8(img)))
     e = cfg.noise_rate
@@ -253,3 +264,15 @@ def expected_output(img: npt.ArrayLike, cfg: ScConfig) -> FloatArray:
     if "output" in cfg.noise_sites:
         p = e + (1 - 2 * e) * p
     return np.asarray(p, dtype=np.float64)
+
+
+def maps_under_noise(img: U8, rates: tuple[float, ...], configs: dict[str, ScConfig],
+                     seed: int = 0) -> Iterator[tuple[float, str, FloatArray]]:
+    """Edge maps (divided by :data:`G_MAX`) under each bit-flip rate: for every rate, with a fresh
+    generator seeded ``seed``, the binary operator on the image with flipped pixel bits
+    (label ``binary``), then each stochastic config with that flip rate, in ``configs`` order."""
+    for rate in rates:
+        rng = make_rng(seed)
+        yield rate, "binary", roberts_binary(flip_pixel_bits(img, rate, rng)) / G_MAX
+        for label, cfg in configs.items():
+            yield rate, label, roberts_sc(img, replace(cfg, noise_rate=rate), rng).g_hat / G_MAX

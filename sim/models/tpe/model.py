@@ -124,7 +124,7 @@ class TpeModel:
         a, b, source = self._operands(op, tensors, rng)
         cycles = d.gemm_cycles_any(self.design, op.m, op.n, op.k, a, b)
         ledger = d.gemm_ledger(self.design, cycles, op.m, op.n)
-        return OpRecord(op.name, op.kind, "engine", start, start + cycles, op.macs, ledger,
+        return OpRecord(op.name, op.kind, "engine", start, start + cycles, op.shape.macs, ledger,
                         {"operands": source})
 
     def run(self, trace: Trace, seed: int,
