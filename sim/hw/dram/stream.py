@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.core.ledger import Ledger
 from sim.hw.dram.config import HbmConfig
-from sim.hw.dram.controller import DramStats, replay
+from sim.hw.dram.replay import DramStats, replay
 
 
 def sequential_stream(cfg: HbmConfig, requests: int, write: bool = False) -> DramStats:
