@@ -110,12 +110,12 @@ class HbmController:
     ready command, letting a pending precharge pre-empt further row hits once the open row has
     served ``row_hit_cap`` hits (DRAMsim3's policy); ``frfcfs`` issues ready row hits first, then
     the oldest ready ACT/PRE, with no cap. ``write_drain``: writes are drained when the write
-    buffer is full, or when the read queue is empty and at least this many writes wait.
+    buffer is full, or when every bank queue is empty and more than this many writes wait.
     """
 
     read_queue: int = 32
     write_buffer: int = 32
-    write_drain: int = 16
+    write_drain: int = 8
     bank_queue: int = 8
     scheduler: str = "rr"
     row_hit_cap: int = 4
@@ -192,8 +192,9 @@ def _check_controller(fields: dict[str, Any]) -> None:
         elif key == "dual_issue":
             if not isinstance(value, bool):
                 raise SimError(f"hbm.controller.dual_issue must be true or false, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SimError(f"hbm.controller.{key} must be an integer >= 1, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int) or value < (key == "write_drain"):
+            raise SimError(f"hbm.controller.{key} must be an integer >= "
+                           f"{int(key == 'write_drain')}, got {value!r}")
 
 
 def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,

@@ -9,8 +9,9 @@ Per channel (all counts are entries, all times cycles of the command clock):
 * **Transaction to command.** Each cycle at most one transaction moves into its bank's command
   queue (``bank_queue`` entries): the first one, in queue order, whose bank queue has room. Reads
   move unless the write buffer is being drained: draining starts when the buffer is full, or when
-  the read queue is empty and at least ``write_drain`` writes wait, and it moves that many
-  writes, stopping early at a write whose address still has a pending read.
+  every bank queue is empty and more than ``write_drain`` writes wait (any write, once the trace
+  has been handed over completely: DRAMsim3 would keep the last few writes forever), and it
+  moves that many writes, stopping early at a write whose address still has a pending read.
 * **Scheduling.** ``rr``: the bank queues are walked round-robin from the one after the last
   that issued; the first queue with a ready command issues it. Within a queue the first ready
   command wins: ACT for the oldest request of a closed bank; a column command for a request to
@@ -132,6 +133,8 @@ class ChannelSim:
         self.pending_rd: dict[int, list[int]] = {}
         self.pending_wr: dict[int, list[int]] = {}
         self.draining = 0
+        self.queued = 0  # commands in all bank queues
+        self.flushing = False  # the trace is handed over: drain any write
         self.rr = 0
         self.interval = cfg.timing.tREFI // org.ranks
         self.ref_q: deque[int] = deque()
@@ -178,8 +181,9 @@ class ChannelSim:
         """Move at most one transaction into its bank queue; whether one moved."""
         ctrl, req = self.ctrl, self.req
         wq = self.write_q
+        threshold = 0 if self.flushing else ctrl.write_drain
         if not self.draining and (len(wq) >= ctrl.write_buffer
-                                  or (not self.read_q and len(wq) >= ctrl.write_drain)):
+                                  or (not self.queued and len(wq) > threshold)):
             self.draining = len(wq)
         queue = wq if self.draining else self.read_q
         for i, r in enumerate(queue):
@@ -191,6 +195,7 @@ class ChannelSim:
                         return False
                     self.draining -= 1
                 self.bank_q[b].append(r)
+                self.queued += 1
                 del queue[i]
                 return True
         return False
@@ -374,6 +379,7 @@ class ChannelSim:
             self.ref_rank = -1
         else:
             request = self.bank_q[b].pop(pos)
+            self.queued -= 1
             self._serve(kind, b, request, now)
         for x, j, d in self.updates[kind][b]:
             e = self.earliest[x]
@@ -438,6 +444,8 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
     cycles to finish: every read returned and every write sent as a WRITE command."""
     nxt = [0] * len(sims)
     head, t = 0, 0
+    if not req.n:
+        _flush(sims, nxt, 0)
     while True:
         for ch, sim in enumerate(sims):
             if nxt[ch] <= t:
@@ -451,6 +459,8 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
                 nxt[ch] = t + 1
                 head += 1
                 accepted = True
+                if head == req.n:
+                    _flush(sims, nxt, t + 1)
         if head == req.n and not any(s.unresolved for s in sims):
             break
         t_next = min(nxt)
@@ -467,6 +477,13 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
             nxt[ch] = sim.next_tick(nxt[ch])
         sim.account(finish)
     return finish
+
+
+def _flush(sims: list[ChannelSim], nxt: list[int], cycle: int) -> None:
+    """The trace is handed over: let every channel drain its write buffer from ``cycle``."""
+    for ch, sim in enumerate(sims):
+        sim.flushing = True
+        nxt[ch] = min(nxt[ch], cycle)
 
 
 def finish_cycle(req: Requests) -> int:
