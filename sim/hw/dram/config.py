@@ -139,8 +139,9 @@ class HbmConfig:
 DEFAULT_PRESET = "neupims_hbm2_32ch"
 PRESETS: dict[str, dict[str, Any]] = {
     # The HBM2 configuration of the NeuPIMs simulator: 32 channels, 2 ranks x 4 BG x 4 banks,
-    # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns.
-    "neupims_hbm2_32ch": {"org": {}, "timing": {}, "energy_part": "hbm2_8gb_x128"},
+    # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns; command queues of 128 per bank.
+    "neupims_hbm2_32ch": {"org": {}, "timing": {}, "controller": {"bank_queue": 128},
+                          "energy_part": "hbm2_8gb_x128"},
     # DRAMsim3's HBM2_8Gb_x128 as DRAMsim3 reads it: 8 channels x 1 rank, the column count
     # doubled for the 2n prefetch (128 columns, 2 KiB rows), its built-in tRTP 5 and tRTRS 2.
     "dramsim3_hbm2_8ch": {
@@ -205,7 +206,7 @@ def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,
         raise SimError(f"unknown HBM preset {preset!r}", accepted=", ".join(sorted(PRESETS)))
     org_fields = {**PRESETS[preset]["org"], **(org or {})}
     timing_fields = {**PRESETS[preset]["timing"], **(timing or {})}
-    ctrl_fields = dict(controller or {})
+    ctrl_fields = {**PRESETS[preset].get("controller", {}), **(controller or {})}
     _fields("organisation", HbmOrg, org_fields)
     _fields("timing", HbmTiming, timing_fields)
     _fields("controller", HbmController, ctrl_fields)

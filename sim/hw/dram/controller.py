@@ -407,6 +407,10 @@ class ChannelSim:
             req.issue[r], req.done[r] = now, done
         self.unresolved -= len(served)
 
+    def has_work(self) -> bool:
+        """Whether accepted requests still wait for their READ/WRITE command."""
+        return self.unresolved > 0
+
     def pending_requests(self) -> list[int]:
         """Requests accepted but not yet moved out of the queues (transaction or command)."""
         return [*self.read_q, *self.write_q, *(r for q in self.bank_q for r in q)]
@@ -461,7 +465,7 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
                 accepted = True
                 if head == req.n:
                     _flush(sims, nxt, t + 1)
-        if head == req.n and not any(s.unresolved for s in sims):
+        if head == req.n and not any(s.has_work() for s in sims):
             break
         t_next = min(nxt)
         if head < req.n:
