@@ -150,7 +150,7 @@ def dram_replay(trace: str | Path, *, preset: str, path: str = "fast",
     """Replay a DRAM request trace on an HBM preset (``sim dram replay``)."""
     from sim.hw.dram.replay_cmd import run as replay_run
 
-    ctrl = {"scheduler": scheduler} if scheduler else None
+    ctrl: dict[str, object] | None = {"scheduler": scheduler} if scheduler else None
     return replay_run(trace, preset, load_tables(28), path, ctrl)  # DRAM rows: scales none
 
 

@@ -193,9 +193,11 @@ def _check_controller(fields: dict[str, Any]) -> None:
         elif key == "dual_issue":
             if not isinstance(value, bool):
                 raise SimError(f"hbm.controller.dual_issue must be true or false, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int) or value < (key == "write_drain"):
-            raise SimError(f"hbm.controller.{key} must be an integer >= "
-                           f"{int(key == 'write_drain')}, got {value!r}")
+        else:
+            minimum = 0 if key == "write_drain" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise SimError(f"hbm.controller.{key} must be an integer >= {minimum}, "
+                               f"got {value!r}")
 
 
 def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,

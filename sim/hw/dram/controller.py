@@ -455,25 +455,11 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
             if nxt[ch] <= t:
                 sim.tick(t)
                 nxt[ch] = sim.next_tick(t)
-        accepted = False
-        if head < req.n and req.arrival[head] <= t:
-            ch = req.channel[head]
-            if sims[ch].will_accept(req.write[head]):
-                sims[ch].add(head, t + 1)
-                nxt[ch] = t + 1
-                head += 1
-                accepted = True
-                if head == req.n:
-                    _flush(sims, nxt, t + 1)
+        accepted = _hand_over(sims, req, head, t, nxt)
+        head += accepted
         if head == req.n and not any(s.has_work() for s in sims):
             break
-        t_next = min(nxt)
-        if head < req.n:
-            if accepted:
-                t_next = min(t_next, max(t + 1, req.arrival[head]))
-            elif req.arrival[head] > t:
-                t_next = min(t_next, req.arrival[head])
-        t = t_next
+        t = _next_cycle(req, head, t, accepted, min(nxt))
     finish = finish_cycle(req)
     for ch, sim in enumerate(sims):
         while nxt[ch] < finish:
@@ -481,6 +467,33 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
             nxt[ch] = sim.next_tick(nxt[ch])
         sim.account(finish)
     return finish
+
+
+def _hand_over(sims: list[ChannelSim], req: Requests, head: int, t: int,
+               nxt: list[int]) -> bool:
+    """Offer request ``head`` to its channel at cycle ``t``; whether it was accepted (at
+    ``t + 1``, after the controllers' cycle ``t``)."""
+    if head >= req.n or req.arrival[head] > t:
+        return False
+    ch = req.channel[head]
+    if not sims[ch].will_accept(req.write[head]):
+        return False
+    sims[ch].add(head, t + 1)
+    nxt[ch] = t + 1
+    if head + 1 == req.n:
+        _flush(sims, nxt, t + 1)
+    return True
+
+
+def _next_cycle(req: Requests, head: int, t: int, accepted: bool, channels_next: int) -> int:
+    """Next cycle at which a channel or the driver can act (a refused request waits for its
+    channel's next cycle, already in ``channels_next``)."""
+    if head < req.n:
+        if accepted:
+            return min(channels_next, max(t + 1, req.arrival[head]))
+        if req.arrival[head] > t:
+            return min(channels_next, req.arrival[head])
+    return channels_next
 
 
 def _flush(sims: list[ChannelSim], nxt: list[int], cycle: int) -> None:

@@ -52,7 +52,8 @@ def run_fast(cfg: HbmConfig, req: Requests) -> tuple[int, IntArray, IntArray]:
     n = req.n
     _, addr_no = np.unique(np.asarray(req.addr, np.int64), return_inverse=True)
     rq = np.full((n, 12), -1, np.int64)
-    cols = [req.arrival_a, req.write_a, req.channel_a, req.bank, req.row, req.col, addr_no]
+    cols: list[npt.ArrayLike] = [req.arrival_a, req.write_a, req.channel_a, req.bank, req.row,
+                                 req.col, addr_no]
     for k, col in enumerate(cols):
         rq[:, k] = col
     rq[:, Q_TAIL] = np.arange(n)
@@ -210,9 +211,9 @@ def _issue_commands(m: Any, o: Any, rq: Any, c: int, now: int) -> bool:
         return False
     _issue(m, o, rq, c, kind, b, pos, now)
     if o[P_DUAL]:
-        first_col = kind == RD or kind == WR
+        first_col = kind in (RD, WR)
         k2, b2, p2 = _pick(m, o, rq, c, now, 0 if first_col else 1)
-        if k2 >= 0 and (k2 == RD or k2 == WR) != first_col:
+        if k2 >= 0 and (k2 in (RD, WR)) != first_col:
             _issue(m, o, rq, c, k2, b2, p2, now)
     return True
 
@@ -311,7 +312,7 @@ def _col_ready(m: Any, o: Any, c: int, kind: int, b: int, now: int) -> bool:
 
 @jit
 def _no_hits(m: Any, o: Any, rq: Any, start: int, n: int, row: int) -> bool:
-    for k in range(n):
+    for k in range(n):  # noqa: SIM110 (numba compiles no generator expressions)
         if rq[m[start + k], Q_ROW] == row:
             return False
     return True
@@ -384,7 +385,7 @@ def _pick_frfcfs(m: Any, o: Any, rq: Any, c: int, now: int,
         kind, pos = _frfcfs_candidate(m, o, rq, c, b, now)
         if kind < 0:
             continue
-        is_col = kind == RD or kind == WR
+        is_col = kind in (RD, WR)
         if column >= 0 and is_col != (column == 1):
             continue
         cls = 0 if is_col else 1
@@ -483,7 +484,7 @@ def _tick_due(m: Any, o: Any, rq: Any, t: int) -> None:
 
 @jit
 def _outstanding(m: Any, o: Any) -> bool:
-    for c in range(o[P_CH]):
+    for c in range(o[P_CH]):  # noqa: SIM110 (numba compiles no generator expressions)
         if m[_misc(o, c, M_UNRESOLVED)]:
             return True
     return False

@@ -37,6 +37,7 @@ from sim.hw.dram.config import HbmConfig
 from sim.hw.dram.controller import ChannelSim, Command, Pick, Requests, drive
 from sim.hw.dram.timing import ACT, PRE, RD, WR
 
+
 @dataclass(frozen=True)
 class PimTile:
     """One all-bank GEMV tile: arrival cycle, heads (COMPS_READRES count), cycles per head."""

@@ -88,8 +88,8 @@ def summary_lines(r: ReplayRun) -> list[str]:
         "commands: " + ", ".join(f"{k.upper()} {c[k]}" for k in ENERGY_ACTIONS),
     ]
     if r.energy_pj:
-        parts = ", ".join(f"{k} {v / 1e6:.1f}" for k, v in r.energy_pj.items() if v)
-        lines.append(f"energy: {sum(r.energy_pj.values()) / 1e6:.1f} uJ ({parts}; "
+        parts = ", ".join(f"{k} {v / 1e6:.4g}" for k, v in r.energy_pj.items() if v)
+        lines.append(f"energy: {sum(r.energy_pj.values()) / 1e6:.4g} uJ ({parts}; "
                      f"tables row {r.cfg.energy_part}.*)")
     else:
         lines.append(f"energy: not available (preset {r.preset} names no part in the "
