@@ -97,6 +97,15 @@ def rtl_kernels() -> list[str]:
     return kernel_lines()
 
 
+def dram_replay(trace: str | Path, *, preset: str, path: str = "fast",
+                scheduler: str | None = None) -> Any:
+    """Replay a DRAM request trace on an HBM preset (``sim dram replay``)."""
+    from sim.evaluation.dram_replay import run as replay_run
+
+    ctrl: dict[str, object] | None = {"scheduler": scheduler} if scheduler else None
+    return replay_run(trace, preset, load_tables(28), path, ctrl)  # DRAM rows: scales none
+
+
 def rtl_test(kernel: str) -> int:
     """Run the cocotb benches of one RTL kernel; returns the number of failures."""
     try:

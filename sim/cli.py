@@ -284,6 +284,26 @@ def trace_info(path: Annotated[Path, typer.Argument(help="trace file")]) -> None
         out.print(f"{key}: {value}", markup=False)
 
 
+dram_app = typer.Typer(no_args_is_help=True, help="HBM controller: replay request traces.")
+app.add_typer(dram_app, name="dram")
+
+
+@dram_app.command("replay")
+def dram_replay(
+    trace: Annotated[Path, typer.Argument(help="trace: DRAMsim3 format, or .csv")],
+    preset: Annotated[str, typer.Option(help="HBM preset, e.g. dramsim3_hbm2_8ch")],
+    path: Annotated[str, typer.Option(help="fast (compiled) or reference (Python)")] = "fast",
+    scheduler: Annotated[str | None, typer.Option(help="rr or frfcfs")] = None,
+) -> None:
+    """Cycles, bandwidth, read latency, row-hit rate, command counts and energy of a trace."""
+    from sim import api
+    from sim.evaluation.dram_replay import summary_lines
+
+    run_ = guarded(lambda: api.dram_replay(trace, preset=preset, path=path, scheduler=scheduler))
+    for line in summary_lines(run_):
+        out.print(line, markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="sim")

@@ -30,13 +30,14 @@ def test_tile_alone() -> None:
 
 
 def test_dual_mode_read_proceeds_during_tile() -> None:
-    # Read to bank 0 arrives at 1: its ACT takes the row bus at 1 (the FAW window is empty);
-    # the first G_ACT (same bank group) needs only tRRD_L = 7 <= 14, so the tile is unchanged.
-    # RD at 1 + 14 = 15, done 15 + 16 = 31: latency 30 (as with no PIM).
+    # Read to bank 0 in the trace at 1: accepted at 2, moved to its bank queue in cycle 2, ACT
+    # at 3 (the FAW window has room); the first G_ACT (same bank group) needs only
+    # tRRD_L = 6 <= 14, so the tile is unchanged. RD at 3 + 14 = 17, done 17 + 16 = 33:
+    # 32 cycles after the trace cycle (as with no PIM).
     r = replay_with_pim(CFG, [1], [encode(ORG, row=3)], [False], [PimTile(0, 4, 18)], 2,
                         log=True)
-    assert (1, "ACT") in [(c.cycle, c.kind) for c in r.commands]
-    assert r.latency.tolist() == [30] and r.tile_end == [191]
+    assert (3, "ACT") in [(c.cycle, c.kind) for c in r.commands]
+    assert r.latency.tolist() == [32] and r.tile_end == [191]
 
 
 def test_blocked_mode_read_waits_for_tile() -> None:
@@ -48,12 +49,12 @@ def test_blocked_mode_read_waits_for_tile() -> None:
 
 
 def test_blocked_mode_tile_waits_for_older_reads_and_closes_rows() -> None:
-    # Read arrives at 0, tile at 1: ACT 0, RD 14. The tile's precharge closes the open row:
-    # PRE-all at max(ACT + tRAS 34, RD + tRTP_L 20) = 34; G_ACTs start 34 + 14 = 48.
+    # Read at 0 (accepted 1), tile at 1: ACT 2, RD 16, done 32. The tile's precharge closes the
+    # open row: PRE-all at max(ACT + tRAS = 36, RD + tRTP 6 = 22) = 36; G_ACTs start 36 + 14.
     r = replay_with_pim(CFG, [0], [encode(ORG, row=3)], [False], [PimTile(1, 4, 18)], 1,
                         log=True)
-    assert r.latency.tolist() == [30]
-    assert r.tile_start == [34] and r.tile_end == [34 + 191]
+    assert r.latency.tolist() == [32]
+    assert r.tile_start == [36] and r.tile_end == [36 + 191]
 
 
 @pytest.mark.parametrize(("lanes", "comps", "heads"), [(16, 8, 4), (16, 2, 1), (32, 4, 2),
@@ -68,9 +69,10 @@ def test_closed_form_tile_matches_event_model(lanes: int, comps: int, heads: int
 
 def test_dual_mode_interference_is_partial() -> None:
     # G_ACTs fill the tFAW windows for ~105 of every 191 cycles: a normal stream slows down
-    # but is not stopped (blocked mode would stop it completely).
+    # but is not stopped (blocked mode would stop it completely); the controller's queues let
+    # it open rows ahead, so the loss is small.
     loss = dual_mode_stream_loss(CFG, 4, 18)
-    assert 0.1 < loss < 0.9
+    assert 0.01 < loss < 0.9
 
 
 def test_trace_csv(tmp_path: Path) -> None:
@@ -79,7 +81,8 @@ def test_trace_csv(tmp_path: Path) -> None:
     cycles, addrs, writes = read_trace_csv(path)
     assert cycles.tolist() == [0, 0, 5] and writes.tolist() == [False, False, True]
     stats = replay(CFG, cycles, addrs, writes)
-    assert stats.latency[0] == 30 and stats.latency[1] == 32
+    # from acceptance: closed bank 31; the row hit accepted a cycle later waits for tCCD: 32
+    assert stats.latency[0] == 31 and stats.latency[1] == 32
     bad = tmp_path / "bad.csv"
     bad.write_text("cycle,address,write\n0,zz,R\n")
     with pytest.raises(SimError, match="bad DRAM trace row"):

@@ -1,8 +1,8 @@
-"""HBM organisation and timing parameters, with named presets.
+"""HBM organisation, timing and controller parameters, with named presets.
 
 All timings are in command-clock cycles (tCK). ``burst_cycles`` = BL / 2 (double data rate).
-Presets follow the reference tables (``HBM2_8Gb_x128`` as used by NeuPIMs); any field can be
-overridden from an arch file with :func:`make_config`.
+Presets are named after what they describe (see :data:`PRESETS`); any field can be overridden
+from an arch file with :func:`make_config`.
 """
 
 from __future__ import annotations
@@ -89,27 +89,68 @@ class HbmTiming:
     tFAW: int = 30
     tWTR_S: int = 6
     tWTR_L: int = 8
-    tRTP_S: int = 4
-    tRTP_L: int = 6
+    tRTP: int = 6
+    """Read to precharge, same bank."""
     tWR: int = 16
     tRFC: int = 260
     tREFI: int = 3900
+    """Refresh interval per rank; ranks are refreshed staggered, every tREFI / ranks."""
     tRTRS: int = 1
+    """Rank-to-rank switch and read/write bus turnaround."""
+
+
+SCHEDULERS = ("rr", "frfcfs")
+
+
+@dataclass(frozen=True)
+class HbmController:
+    """Queues and scheduling policy of each channel's controller (entries, not bytes).
+
+    ``scheduler``: ``rr`` walks the per-bank command queues round-robin and issues the first
+    ready command, letting a pending precharge pre-empt further row hits once the open row has
+    served ``row_hit_cap`` hits (DRAMsim3's policy); ``frfcfs`` issues ready row hits first, then
+    the oldest ready ACT/PRE, with no cap. ``write_drain``: writes are drained when the write
+    buffer is full, or when every bank queue is empty and more than this many writes wait.
+    """
+
+    read_queue: int = 32
+    write_buffer: int = 32
+    write_drain: int = 8
+    bank_queue: int = 8
+    scheduler: str = "rr"
+    row_hit_cap: int = 4
+    dual_issue: bool = True
 
 
 @dataclass(frozen=True)
 class HbmConfig:
-    """Organisation plus timing of one HBM device."""
+    """Organisation, timing and controller of one HBM device.
+
+    ``energy_part`` names the technology-table component holding the device's per-command
+    energies and standby powers (``<part>.act`` ...), or is empty when the tables have none.
+    """
 
     org: HbmOrg
     timing: HbmTiming
+    controller: HbmController = HbmController()
+    energy_part: str = ""
 
 
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    # NeuPIMs' HBM2_8Gb_x128: 32 channels, 2 ranks x 4 BG x 4 banks, 1 KB rows, BL4, tCK 1 ns.
-    "HBM2_8Gb_x128": {"org": {}, "timing": {}},
-    # Older Newton-style part (tCK 2 ns -> 500 MHz command clock).
-    "HBM_4Gb_x128": {
+DEFAULT_PRESET = "neupims_hbm2_32ch"
+PRESETS: dict[str, dict[str, Any]] = {
+    # The HBM2 configuration of the NeuPIMs simulator: 32 channels, 2 ranks x 4 BG x 4 banks,
+    # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns; command queues of 128 per bank.
+    "neupims_hbm2_32ch": {"org": {}, "timing": {}, "controller": {"bank_queue": 128},
+                          "energy_part": "hbm2_8gb_x128"},
+    # DRAMsim3's HBM2_8Gb_x128 as DRAMsim3 reads it: 8 channels x 1 rank, the column count
+    # doubled for the 2n prefetch (128 columns, 2 KiB rows), its built-in tRTP 5 and tRTRS 2.
+    "dramsim3_hbm2_8ch": {
+        "org": {"channels": 8, "ranks": 1, "columns": 128},
+        "timing": {"tRTP": 5, "tRTRS": 2},
+        "energy_part": "hbm2_8gb_x128",
+    },
+    # Older Newton-style HBM (tCK 2 ns -> 500 MHz command clock), 8 channels.
+    "newton_hbm_8ch": {
         "org": {"channels": 8, "rows": 16384, "freq_mhz": 500.0},
         "timing": {"CL": 7, "tRCDRD": 7, "tRCDWR": 6, "tRP": 7, "tRAS": 17, "tRC": 24,
                    "tFAW": 20, "tCCD_S": 2, "tCCD_L": 3, "tRRD_S": 4, "tRRD_L": 5},
@@ -135,22 +176,42 @@ def validate_mapping(mapping: str) -> None:
                        accepted="a permutation of ro ra bg ba ch co, e.g. rorabgbachco")
 
 
-def make_config(preset: str = "HBM2_8Gb_x128", org: dict[str, Any] | None = None,
-                timing: dict[str, Any] | None = None) -> HbmConfig:
+def _fields(section: str, cls: type, given: dict[str, Any]) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in given:
+        if key not in known:
+            raise SimError(f"unknown hbm {section} field {key!r}",
+                           accepted=", ".join(sorted(known)))
+
+
+def _check_controller(fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        if key == "scheduler":
+            if value not in SCHEDULERS:
+                raise SimError(f"hbm.controller.scheduler {value!r} is not a known policy",
+                               accepted=", ".join(SCHEDULERS))
+        elif key == "dual_issue":
+            if not isinstance(value, bool):
+                raise SimError(f"hbm.controller.dual_issue must be true or false, got {value!r}")
+        else:
+            minimum = 0 if key == "write_drain" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise SimError(f"hbm.controller.{key} must be an integer >= {minimum}, "
+                               f"got {value!r}")
+
+
+def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,
+                timing: dict[str, Any] | None = None,
+                controller: dict[str, Any] | None = None) -> HbmConfig:
     """Build a config from a preset name plus field overrides; bad values raise SimError."""
     if preset not in PRESETS:
         raise SimError(f"unknown HBM preset {preset!r}", accepted=", ".join(sorted(PRESETS)))
     org_fields = {**PRESETS[preset]["org"], **(org or {})}
     timing_fields = {**PRESETS[preset]["timing"], **(timing or {})}
-    known_org = {f.name for f in dataclasses.fields(HbmOrg)}
-    known_t = {f.name for f in dataclasses.fields(HbmTiming)}
-    for key in org_fields:
-        if key not in known_org:
-            raise SimError(f"unknown hbm organisation field {key!r}",
-                           accepted=", ".join(sorted(known_org)))
-    for key in timing_fields:
-        if key not in known_t:
-            raise SimError(f"unknown hbm timing field {key!r}", accepted=", ".join(sorted(known_t)))
+    ctrl_fields = {**PRESETS[preset].get("controller", {}), **(controller or {})}
+    _fields("organisation", HbmOrg, org_fields)
+    _fields("timing", HbmTiming, timing_fields)
+    _fields("controller", HbmController, ctrl_fields)
     for key, value in org_fields.items():
         if key != "address_mapping":
             _check_positive(key, value)
@@ -158,9 +219,14 @@ def make_config(preset: str = "HBM2_8Gb_x128", org: dict[str, Any] | None = None
         if key in org_fields:
             _pow2(key, int(org_fields[key]))
     for key, value in timing_fields.items():
-        _check_positive(key, value, minimum=0)
-    built = HbmConfig(HbmOrg(**org_fields), HbmTiming(**timing_fields))
+        _check_positive(key, value, minimum=1 if key == "tREFI" else 0)
+    _check_controller(ctrl_fields)
+    built = HbmConfig(HbmOrg(**org_fields), HbmTiming(**timing_fields),
+                      HbmController(**ctrl_fields), PRESETS[preset].get("energy_part", ""))
     validate_mapping(built.org.address_mapping)
     if built.org.bursts_per_row < 1:
         raise SimError("hbm row is smaller than one burst (columns * bus_bits < burst bytes)")
+    if built.timing.tREFI % built.org.ranks:
+        raise SimError(f"hbm.tREFI ({built.timing.tREFI}) must be a multiple of the rank count "
+                       f"({built.org.ranks}): ranks are refreshed every tREFI / ranks cycles")
     return built

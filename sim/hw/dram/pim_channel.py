@@ -1,4 +1,4 @@
-"""One HBM channel serving normal requests and all-bank PIM GEMV tiles, event by event.
+"""One HBM channel serving normal requests and all-bank PIM GEMV tiles, cycle by cycle.
 
 A PIM *tile* (see :mod:`sim.models.npu_pim.pim`) is issued as: an all-bank PIM precharge, one
 G_ACT per (bank group, rank) — each activates the 4 banks of its group, so it fills its rank's
@@ -34,9 +34,8 @@ from sim.core.errors import SimError
 from sim.core.ledger import Ledger
 from sim.hw.dram.address import decode
 from sim.hw.dram.config import HbmConfig
-from sim.hw.dram.controller import COL, PRE_REF, REF, ROW, ChannelSim, Command, _Requests
-
-PIM = 1  # priority of PIM commands: after refresh, before normal column/row commands
+from sim.hw.dram.controller import ChannelSim, Command, Pick, Requests, drive
+from sim.hw.dram.timing import ACT, PRE, RD, WR
 
 
 @dataclass(frozen=True)
@@ -67,11 +66,16 @@ class PimReplay:
 
 
 class PimChannelSim(ChannelSim):
-    """A :class:`ChannelSim` that also executes PIM tiles (dual or blocked row buffers)."""
+    """A :class:`ChannelSim` that also executes PIM tiles (dual or blocked row buffers).
 
-    def __init__(self, cfg: HbmConfig, tiles: list[PimTile], row_buffers: int,
-                 queue_size: int, log: list[Command] | None) -> None:
-        super().__init__(cfg, 0, queue_size, log)
+    Each cycle a ready PIM command goes first; normal commands then use the command pins it
+    left free (dual mode), or wait for the tile to end (blocked mode). Refresh waits for a
+    running tile (simplification).
+    """
+
+    def __init__(self, cfg: HbmConfig, tiles: list[PimTile], row_buffers: int, req: Requests,
+                 log: list[Command] | None) -> None:
+        super().__init__(cfg, 0, req, log)
         if row_buffers not in (1, 2):
             raise SimError(f"row_buffers must be 1 or 2, got {row_buffers}")
         self.dual = row_buffers == 2
@@ -89,30 +93,68 @@ class PimChannelSim(ChannelSim):
         self.counts.update({"pim_pre": 0, "gact": 0, "comps_readres": 0})
 
     # -- normal-path hooks -----------------------------------------------------------------
-    def _bus_ok(self, rank: int, is_write: bool) -> int:
-        start = super()._bus_ok(rank, is_write)
-        lat = self.t.CWL if is_write else self.t.CL
-        data = start + lat
+    def column_ready(self, kind: int, bank: int, now: int) -> int:
+        """Move a normal burst past the data-bus slots reserved for PIM result bursts."""
+        lat = self.t.CWL if kind == WR else self.t.CL
+        data = now + lat
         for lo, hi in sorted(self.reserved):
             if data < hi and data + self.burst > lo:
                 data = hi + self.t.tRTRS
         return data - lat
 
-    def _act(self, cycle: int, b: int, row: int, request: int) -> None:
-        self.last_act_bg[b // self.bpg] = cycle
-        super()._act(cycle, b, row, request)
+    def issue(self, pick: Pick, now: int) -> None:
+        """Issue a normal command, remembering ACT cycles per bank group (for G_ACT's tRRD_L)."""
+        if pick[0] == ACT:
+            self.last_act_bg[pick[1] // self.bpg] = now
+        super().issue(pick, now)
 
-    def _normal_blocked(self, req: _Requests) -> bool:
-        """Blocked mode: no normal command while a tile is active."""
-        return not self.dual and self.tile is not None
+    def issue_commands(self, now: int) -> None:
+        """PIM command first, then normal commands on the free pins (none in blocked mode)."""
+        self.reserved = [iv for iv in self.reserved if iv[1] > now]
+        self._start_tile(now)
+        pim = self._pim_candidate(now)
+        used: bool | None = None  # pins taken by a PIM command: True column, False row
+        if pim is not None and pim[0] <= now:
+            self._issue_pim(now, pim[1], pim[2])
+            self.busy = True
+            used = pim[1] == "CR"
+        if self.tile is None and used is None:
+            super().issue_commands(now)
+            return
+        if not self.dual and self.tile is not None:
+            return
+        first = self.pick(now, None if used is None else not used)
+        if first is None or (used is not None and (first[0] in (RD, WR)) == used):
+            return
+        self.issue(first, now)
+        if used is None and self.ctrl.dual_issue:
+            second = self.pick(now, first[0] not in (RD, WR))
+            if second is not None and (second[0] in (RD, WR)) != (first[0] in (RD, WR)):
+                self.issue(second, now)
+
+    def next_tick(self, now: int) -> int:
+        """The base controller's next event, or the next PIM command or tile arrival."""
+        nxt = super().next_tick(now)
+        if self.tile is not None:
+            pim = self._pim_candidate(now + 1)
+            if pim is not None:
+                nxt = min(nxt, pim[0])
+        elif self.tiles:
+            nxt = min(nxt, max(self.tiles[0].arrival, now + 1))
+        return nxt
+
+    def has_work(self) -> bool:
+        """Normal requests outstanding or PIM tiles left."""
+        return super().has_work() or self.tile is not None or bool(self.tiles)
 
     # -- PIM tile state machine ------------------------------------------------------------
-    def _start_tile(self, now: int, req: _Requests) -> None:
+    def _start_tile(self, now: int) -> None:
         """Activate the next tile if it has arrived (blocked: after older normal requests)."""
         if self.tile is not None or not self.tiles or self.tiles[0].arrival > now:
             return
         head = self.tiles[0]
-        if not self.dual and any(req.arrival[r] < head.arrival for q in self.queues for r in q):
+        if not self.dual and any(self.req.arrival[r] < head.arrival
+                                 for r in self.pending_requests()):
             return
         self.tile = self.tiles.popleft()
         org = self.cfg.org
@@ -131,53 +173,65 @@ class PimChannelSim(ChannelSim):
             if not self.dual:
                 open_banks = [b for b in range(self.n_banks) if self.open_row[b] >= 0]
                 if open_banks:
-                    cyc = max(cyc, max(int(self.pre_ok[b]) for b in open_banks))
+                    cyc = max(cyc, max(self.earliest[b][PRE] for b in open_banks))
             return cyc, kind, arg
         if kind == "G_ACT":
             rank = arg % self.cfg.org.ranks
             bg = rank * self.cfg.org.bankgroups + arg // self.cfg.org.ranks
             window = self.faw[rank]
-            cyc = max(now, self.row_cmd_ok, self.pim_pre + t.tRP, self._faw_ok(rank),
+            cyc = max(now, self.row_cmd_ok, self.pim_pre + t.tRP, self.faw_ready(rank),
                       (window[-1] + t.tRRD_S) if window else 0,
                       self.last_act_bg[bg] + t.tRRD_L)
             if not self.dual:  # the shared row buffer must be precharged (normal tRP)
                 lo = bg * self.bpg
-                cyc = max(cyc, int(self.act_ok[lo:lo + self.bpg].max()))
+                cyc = max(cyc, *(self.earliest[b][ACT] for b in range(lo, lo + self.bpg)))
             return cyc, kind, bg
         cyc = max(now, self.col_cmd_ok, self.last_gact + t.tRCDRD, self.head_free)
         return cyc, kind, arg
 
+    def _raise_act(self, banks: range, cycle: int) -> None:
+        for b in banks:
+            self.earliest[b][ACT] = max(self.earliest[b][ACT], cycle)
+
     def _issue_pim(self, cycle: int, kind: str, arg: int) -> None:
-        t, org = self.t, self.cfg.org
         self.steps.pop(0)
         assert self.tile is not None
         if kind == "PIM_PRE":
-            self.pim_pre = cycle
-            self.tile_start.append(cycle)
-            if not self.dual:
-                for b in range(self.n_banks):
-                    if self.open_row[b] >= 0:
-                        self.act_ok[b] = max(int(self.act_ok[b]), cycle + t.tRP)
-                        self.open_row[b] = -1
-            self._log(cycle, "PIM_PRE", -1)
-            self.row_cmd_ok = cycle + 1
-            self.counts["pim_pre"] += 1
-            return
-        if kind == "G_ACT":
-            rank = arg // org.bankgroups
-            lo, g0 = rank * self.bpr, arg * self.bpg
-            self.act_ok[lo:lo + self.bpr] = np.maximum(self.act_ok[lo:lo + self.bpr],
-                                                       cycle + t.tRRD_S)
-            self.act_ok[g0:g0 + self.bpg] = np.maximum(self.act_ok[g0:g0 + self.bpg],
-                                                       cycle + t.tRRD_L)
-            self.faw[rank].extend([cycle] * org.banks_per_group)
-            self.last_act_bg[arg] = cycle
-            self.last_gact = cycle
-            self._log(cycle, "G_ACT", g0)
-            self.row_cmd_ok = cycle + 1
-            self.counts["gact"] += 1
-            return
-        hc = self.tile.head_cycles
+            self._pim_precharge(cycle)
+        elif kind == "G_ACT":
+            self._gact(cycle, arg)
+        else:
+            self._comps_readres(cycle, self.tile)
+
+    def _pim_precharge(self, cycle: int) -> None:
+        self.pim_pre = cycle
+        self.tile_start.append(cycle)
+        if not self.dual:
+            for b in range(self.n_banks):
+                if self.open_row[b] >= 0:
+                    self._raise_act(range(b, b + 1), cycle + self.t.tRP)
+                    self.open_row[b], self.hits[b] = -1, 0
+                    self.open_in_rank[b // self.bpr] -= 1
+        self._log(cycle, "PIM_PRE", -1)
+        self.row_cmd_ok = cycle + 1
+        self.counts["pim_pre"] += 1
+
+    def _gact(self, cycle: int, group: int) -> None:
+        t, org = self.t, self.cfg.org
+        rank = group // org.bankgroups
+        lo, g0 = rank * self.bpr, group * self.bpg
+        self._raise_act(range(lo, lo + self.bpr), cycle + t.tRRD_S)
+        self._raise_act(range(g0, g0 + self.bpg), cycle + t.tRRD_L)
+        self.faw[rank].extend([cycle] * org.banks_per_group)
+        self.last_act_bg[group] = cycle
+        self.last_gact = cycle
+        self._log(cycle, "G_ACT", g0)
+        self.row_cmd_ok = cycle + 1
+        self.counts["gact"] += 1
+
+    def _comps_readres(self, cycle: int, tile: PimTile) -> None:
+        t = self.t
+        hc = tile.head_cycles
         readres = cycle + hc - max(self.burst, t.tCCD_L)
         self.reserved.append((readres + t.CL, readres + t.CL + self.burst))
         self.head_free = cycle + hc
@@ -189,74 +243,34 @@ class PimChannelSim(ChannelSim):
             self.tile_end.append(end)
             self.engine_free = end
             if not self.dual:
-                self.act_ok[:] = np.maximum(self.act_ok, end + t.tRP)
+                self._raise_act(range(self.n_banks), end + t.tRP)
             self.tile = None
 
     def _log(self, cycle: int, kind: str, bank: int) -> None:
         if self.log is not None:
             self.log.append(Command(cycle, kind, self.channel, bank))
 
-    # -- main loop -------------------------------------------------------------------------
-    def run(self, req: _Requests, order: list[int]) -> None:
-        """Serve normal requests ``order`` and all PIM tiles, jumping from event to event."""
-        pending = deque(order)
-        now = 0
-        while True:
-            self._admit(now, pending, req)
-            self._start_tile(now, req)
-            self.reserved = [iv for iv in self.reserved if iv[1] > now]
-            best = None if self._normal_blocked(req) else self._best(now, req)
-            if best is not None and best[1] in (REF, PRE_REF) and self.tile is not None:
-                best = None  # refresh waits for the tile (simplification)
-            pim = self._pim_candidate(now)
-            work_left = pending or self.tile is not None or self.tiles or self.queued
-            if best is None and pim is None and not work_left:
-                return
-            nxt = self._next_event(pending, req)
-            if self.tiles and self.tile is None:
-                nxt = min(nxt, max(self.tiles[0].arrival, now + 1))
-            cands = [c for c in (best[0] if best else None, pim[0] if pim else None)
-                     if c is not None]
-            if not cands or nxt <= min(cands):
-                if nxt >= 1 << 62:
-                    return
-                now = max(now, nxt)
-                continue
-            if pim is not None and (best is None or (pim[0] <= best[0]
-                                                     and best[1] not in (REF, PRE_REF))):
-                self._issue_pim(*pim)
-                now = pim[0]
-            else:
-                assert best is not None
-                now = self._issue(best, req)
-
 
 def replay_with_pim(cfg: HbmConfig, cycles: npt.ArrayLike, addresses: npt.ArrayLike,
                     is_write: npt.ArrayLike, tiles: list[PimTile], row_buffers: int = 2,
-                    queue_size: int = 32, log: bool = False) -> PimReplay:
-    """Replay normal requests (all in one channel) together with PIM tiles on that channel."""
-    arrival = np.asarray(cycles, dtype=np.int64)
-    write = np.asarray(is_write, dtype=bool)
-    dec = decode(addresses, cfg.org)
-    if dec.row.shape != arrival.shape or arrival.shape != write.shape:
-        raise SimError("DRAM trace columns (cycle, address, write) must have equal lengths")
-    if len(arrival) and len(np.unique(dec.channel)) > 1:
+                    log: bool = False) -> PimReplay:
+    """Replay normal requests (all in one channel, handed over as by :func:`drive`) together
+    with PIM tiles on that channel."""
+    req = Requests(cfg, cycles, addresses, is_write)
+    if req.n and len(np.unique(decode(addresses, cfg.org).channel)) > 1:
         raise SimError("replay_with_pim models one channel: all addresses must map to it")
-    n = len(arrival)
-    req = _Requests(arrival, write, dec.channel, dec.flat_bank(cfg.org), dec.row,
-                    np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n, bool))
     commands: list[Command] | None = [] if log else None
-    sim = PimChannelSim(cfg, tiles, row_buffers, queue_size, commands)
-    sim.run(req, [int(i) for i in np.argsort(arrival, kind="stable")])
+    sim = PimChannelSim(cfg, tiles, row_buffers, req, commands)
+    drive([sim], req)
     ledger = Ledger({f"hbm.{k}": v for k, v in sim.counts.items()
                      if v and k in ("act", "pre", "rd", "wr", "ref")})
     for key in ("gact", "comps_readres", "pim_pre"):
         if sim.counts[key]:
             ledger.add(f"pim.{key}", sim.counts[key])
-    return PimReplay(req.issue, req.done, arrival, sim.tile_start, sim.tile_end, ledger,
+    if commands is not None:
+        commands.sort(key=lambda c: c.cycle)
+    return PimReplay(req.issue, req.done, req.arrival_a, sim.tile_start, sim.tile_end, ledger,
                      commands or [])
-
-
 
 
 @lru_cache(maxsize=32)
@@ -283,5 +297,5 @@ def dual_mode_stream_loss(cfg: HbmConfig, heads: int, head_cycles: int, tiles: i
     return max(0.0, 1.0 - done_mixed / done_base) if done_base else 0.0
 
 
-__all__ = ["COL", "PIM", "ROW", "PimChannelSim", "PimReplay", "PimTile",
+__all__ = ["PimChannelSim", "PimReplay", "PimTile",
            "dual_mode_stream_loss", "replay_with_pim"]

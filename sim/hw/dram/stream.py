@@ -15,11 +15,12 @@ import numpy as np
 
 from sim.core.ledger import Ledger
 from sim.hw.dram.config import HbmConfig
-from sim.hw.dram.controller import DramStats, replay
+from sim.hw.dram.replay import DramStats, replay
 
 
 def sequential_stream(cfg: HbmConfig, requests: int, write: bool = False) -> DramStats:
-    """Replay ``requests`` sequential bursts of channel 0, all queued at cycle 0."""
+    """Replay ``requests`` sequential bursts of channel 0, all in the trace at cycle 0 (the
+    driver hands over one per cycle)."""
     org = cfg.org
     stride = org.request_bytes
     # Sequential addresses over the whole device, keeping those that map to channel 0.
@@ -48,7 +49,7 @@ def stream_ledger_per_request(cfg: HbmConfig, write: bool = False) -> dict[str, 
     requests = max(256, span // cfg.org.burst_cycles)
     stats = sequential_stream(cfg, int(requests), write)
     n = len(stats.done)
-    return {k: v / n for k, v in stats.ledger.items() if k != "hbm.background_ns"}
+    return {k: v / n for k, v in stats.ledger(0).items() if not k.endswith("_ns")}
 
 
 def transfer_cycles(cfg: HbmConfig, nbytes: float, channels: int | None = None,

@@ -40,7 +40,7 @@ class NpuSpec(StrictModel):
 class HbmSpec(StrictModel):
     """HBM device: a timing/organisation preset plus overrides (see sim.hw.dram.config)."""
 
-    preset: str = "HBM2_8Gb_x128"
+    preset: str = "neupims_hbm2_32ch"
     org: dict[str, int | float | str] = Field(default_factory=dict)
     """Overrides of organisation fields: channels, ranks, bankgroups, banks_per_group, rows,
     columns, bus_bits, burst_length, address_mapping, freq_mhz."""
