@@ -86,6 +86,9 @@ class AttentionOp(OpBase):
     a_bits: Bits = 16
     b_bits: Bits = 16
     out_bits: Bits = 32
+    channel: int | None = Field(default=None, ge=0, le=1 << 20)
+    """Memory channel holding this request's KV cache, when the workload places it (None: the
+    model places it)."""
 
 
 class EltwiseOp(OpBase):
