@@ -9,7 +9,9 @@ from pathlib import Path
 from sim.core.result import Result
 
 OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles", "macs",
-                   "energy_pj")
+                   "energy_pj", "stage", "compute_cycles", "read_bytes", "write_bytes")
+# Optional per-op details a family may record (empty cells otherwise).
+DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes")
 
 
 def op_energy_pj(result: Result, ledger: dict[str, float]) -> float:
@@ -20,13 +22,15 @@ def op_energy_pj(result: Result, ledger: dict[str, float]) -> float:
 
 
 def write_ops_csv(result: Result, path: Path) -> None:
-    """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ)."""
+    """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ), and the optional
+    details stage, compute cycles and HBM bytes read / written."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OPS_CSV_COLUMNS)
         for op in result.ops:
             writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
-                             f"{op_energy_pj(result, op.ledger):.6g}"])
+                             f"{op_energy_pj(result, op.ledger):.6g}",
+                             *(op.detail.get(key, "") for key in DETAIL_COLUMNS)])
 
 
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from sim.models.npu_pim.table import PUBLISHED
+from sim.models.npu_pim.reference import PAPER_SPEEDUPS as PUBLISHED
 from sim.report.families import (
     PointData,
     Reference,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 FAMILY = "npu_pim"
 SYSTEM = "arch.system"
-SOURCE = "NeuPIMs (ASPLOS 2024), shared/reference/npu_pim.md section 1"
+SOURCE = "NeuPIMs (ASPLOS 2024)"
 # The naive baseline models blocked mode, so its PIM fields differ from NeuPIMs' by definition;
 # they are left out when matching it with a NeuPIMs-style point.
 PIM_COUPLED = ("arch.memory.pim.row_buffers", "arch.memory.pim.fused_comps_readres",
