@@ -20,6 +20,7 @@ from sim.models.npu_pim.model import NpuPimModel
 from sim.models.npu_pim.npu import (
     attention_head_cycles,
     gemm_timing,
+    l2_tiles,
     stream_gemm,
     vector_cycles,
 )
@@ -137,10 +138,17 @@ def test_weights_stream_once_and_the_second_batch_chunk_computes_from_sram() -> 
     # compute (the array cycles of one chunk) after the stream, not another stream.
     assert two.read_bytes == weights + 256 * k * 2
     assert two.cycles == pytest.approx(two.read_bytes / bw + one.compute_cycles, rel=0.03)
-    # With an SRAM too small to keep them, the weights stream once per chunk.
+    # A smaller SRAM cuts the GEMM into tiles by halving its largest dimension until a tile's
+    # activations, weights and outputs fit in half the SRAM: (256, 1024, 2048) for 8 MiB. The
+    # weights still stream once; the activations once per N tile.
+    assert l2_tiles(256, k, n, 2, 8 * 2**20, 128) == (256, 1024, 2048)
     small = stream_gemm(npu, 256, k, n, 16, bw, 16 * 2**20, True)
-    assert small.read_bytes == 2 * weights + 256 * k * 2
-    assert small.cycles > 1.9 * one.cycles
+    assert small.read_bytes == weights + 2 * 256 * k * 2
+    # When the batch is the largest dimension it is split, and every batch tile re-streams the
+    # weights: 8192 rows in tiles of 256 -> 32 passes over 512 x 512 weights.
+    assert l2_tiles(8192, 512, 512, 2, 2**20, 128) == (256, 512, 512)
+    tall = stream_gemm(npu, 8192, 512, 512, 16, bw, 2 * 2**20, True)
+    assert tall.read_bytes == 32 * 512 * 512 * 2 + 8192 * 512 * 2
 
 
 def test_per_request_attention_head_hand_derived() -> None:

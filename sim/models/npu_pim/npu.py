@@ -94,39 +94,84 @@ def _chunks(total: int, size: int) -> npt.NDArray[np.int64]:
     return np.array([size] * full + ([rest] if rest else []), dtype=np.int64)
 
 
-@lru_cache(maxsize=256)
-def _pipeline(npu: NpuSpec, m: int, k: int, n: int, bytes_per_cycle: float | None,
-              elem_bytes: float, resident_bytes: float) -> tuple[float, float]:
-    """(end, bytes read) of the ``onnxim`` tile pipeline; ``bytes_per_cycle`` None = no HBM.
+def l2_tiles(m: int, k: int, n: int, elem_bytes: float, capacity: float,
+             align: int) -> tuple[int, int, int]:
+    """(m, k, n) of one SRAM tile: the largest dimension is halved until the tile's activations,
+    weights and outputs (each dimension rounded up to ``align``) fit in ``capacity`` bytes."""
+    dims = [m, k, n]
 
-    Instructions run batch chunk by batch chunk, K chunk by K chunk, N chunk by N chunk. The
-    recurrence start_i = max(start_{i-1} + offset_i, ready_i) is evaluated in closed form as
-    start = C + cummax(ready - C) with C the cumulative offsets.
-    """
+    def size() -> float:
+        r = [-(-d // align) * align for d in dims]
+        return (r[0] * r[1] + r[1] * r[2] + r[0] * r[2]) * elem_bytes
+
+    while size() > capacity and max(dims) > align:
+        i = dims.index(max(dims))
+        dims[i] = -(-dims[i] // 2)
+    return dims[0], dims[1], dims[2]
+
+
+def _tile_program(npu: NpuSpec, m: int, k: int, n: int, elem_bytes: float,
+                  with_weights: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                               npt.NDArray[np.float64]]:
+    """One SRAM tile's instructions in order (batch chunk, K chunk, N chunk): their streaming
+    cycles, their issue offsets (a new stationary tile waits a preload of H cycles) and the HBM
+    bytes each one needs first (weight chunks for the first batch chunk, one activation tile
+    per stationary tile)."""
     h, w = npu.array
     mb, kb, nb = _chunks(m, w), _chunks(k, h), _chunks(n, w)
     n_b, n_k, n_n = len(mb), len(kb), len(nb)
-    stream = np.maximum(-(-nb // npu.arrays), MIN_STREAM)  # cycles per N chunk
-    size = np.tile(stream, n_b * n_k)
+    size = np.tile(np.maximum(-(-nb // npu.arrays), MIN_STREAM), n_b * n_k)
     offset = np.empty_like(size)
     offset[1:] = np.maximum(size[:-1], MIN_STREAM)
-    first = np.arange(len(size)) % n_n == 0  # a new stationary tile: preload
+    first = np.arange(len(size)) % n_n == 0
     offset[first] = h
-    offset[0] = 2 * h - 1  # the first preload fills an empty pipeline
-    cum = np.cumsum(offset)
-    if bytes_per_cycle is None:
-        return float(cum[-1] + h + w - 2 + size[-1]), 0.0
-    weights = float(k * n * elem_bytes)
-    stream_weights = np.ones(n_b, dtype=bool)
-    stream_weights[1:] = weights > resident_bytes  # later batch chunks reuse resident weights
-    wtile = np.outer(kb, nb).ravel() * elem_bytes  # bytes per (k, n) weight chunk
-    need = np.where(np.repeat(stream_weights, n_k * n_n), np.tile(wtile, n_b), 0.0)
-    act = np.outer(mb, kb).ravel() * elem_bytes  # activation tile per (b, k), with its preload
-    need[first] += act
-    term = np.cumsum(need) / bytes_per_cycle - cum  # arrival of each chunk minus its offset
-    term[0] += offset[0]  # the first preload starts when its data is in
-    start = cum + np.maximum.accumulate(term)
-    return float(start[-1] + h + w - 2 + size[-1]), float(need.sum())
+    need = np.zeros(len(size))
+    if with_weights:
+        need[:n_k * n_n] = np.outer(kb, nb).ravel() * elem_bytes
+    need[first] += np.outer(mb, kb).ravel() * elem_bytes
+    return size, offset, need
+
+
+@lru_cache(maxsize=256)
+def _pipeline(npu: NpuSpec, m: int, k: int, n: int, bytes_per_cycle: float | None,
+              elem_bytes: float, capacity: float) -> tuple[float, float]:
+    """(end, bytes read) of the ``onnxim`` pipeline; ``bytes_per_cycle`` None = no HBM.
+
+    The GEMM is cut into SRAM tiles (:func:`l2_tiles`, M outermost, then N, then K); a tile's
+    weights are streamed once and stay on chip for all its batch chunks. Two tiles are in
+    flight (double buffering): a tile's loads start when the tile two before it has finished.
+    Within a tile the recurrence start_i = max(start_{i-1} + offset_i, arrival_i) is evaluated
+    in closed form as start = C + cummax(arrival - C), C the cumulative offsets.
+    """
+    h, w = npu.array
+    tm, tk, tn = l2_tiles(m, k, n, elem_bytes, capacity, max(h, w))
+    last_start = 0.0
+    ends: list[float] = []
+    stream_end = 0.0
+    read = 0.0
+    size_last = MIN_STREAM
+    for m_t in _chunks(m, tm):
+        for n_t in _chunks(n, tn):
+            for k_t in _chunks(k, tk):
+                size, offset, need = _tile_program(npu, int(m_t), int(k_t), int(n_t),
+                                                   elem_bytes, True)
+                offset[0] = h if ends else 2 * h - 1
+                cum = last_start + np.cumsum(offset)
+                if bytes_per_cycle is None:
+                    start = cum
+                else:
+                    load = max(stream_end, ends[-2] if len(ends) > 1 else 0.0)
+                    arrival = load + np.cumsum(need) / bytes_per_cycle
+                    term = arrival - cum
+                    if not ends:
+                        term[0] += offset[0]  # the first preload starts when its data is in
+                    start = cum + np.maximum.accumulate(np.maximum(term, 0.0))
+                    stream_end = float(arrival[-1])
+                    read += float(need.sum())
+                last_start = float(start[-1])
+                size_last = int(size[-1])
+                ends.append(last_start + h + w - 2 + size_last)
+    return max(ends[-1], stream_end), read
 
 
 def stream_gemm(npu: NpuSpec, m: int, k: int, n: int, bits: int, bytes_per_cycle: float,
