@@ -161,8 +161,8 @@ class SystemModel:
         self.counts: dict[str, float] = {"pim_commands": 0.0, "dram_requests": 0.0,
                                          "macs_npu": 0.0, "macs_pim": 0.0, "hbm_bytes": 0.0,
                                          "pim_busy": 0.0}
-        self._attention_cache: dict[tuple[Any, ...], tuple[int, list[OpRecord],
-                                                          npt.NDArray[np.float64]]] = {}
+        self._attention_cache: dict[tuple[Any, ...], tuple[
+            int, list[OpRecord], npt.NDArray[np.float64], Ledger, dict[str, float]]] = {}
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -266,10 +266,13 @@ class SystemModel:
         key = (tuple((o.kv_len, o.heads, o.head_dim, o.q_len) for o in sel),
                tuple(int(c) for c in channel[idx]))
         if key not in self._attention_cache:
-            self._attention_cache[key] = (self._pim_attention(sel, channel[idx]) if self.uses_pim
-                                          else self._npu_attention(sel))
-        cycles, records, busy = self._attention_cache[key]
-        self._attention_ledger(sel)
+            timed = (self._pim_attention(sel, channel[idx]) if self.uses_pim
+                     else self._npu_attention(sel))
+            self._attention_cache[key] = (*timed, *self._attention_actions(sel, timed[2]))
+        cycles, records, busy, actions, counts = self._attention_cache[key]
+        self.ledger.merge(actions)
+        for name, value in counts.items():
+            self.counts[name] += value
         prefix = ops[0].name.rsplit(".", 1)[0] if ops else f"L{piece.layer}.attn"
         task.cycles = cycles
         task.pim_busy = busy
@@ -279,29 +282,37 @@ class SystemModel:
                 dict(rec.ledger), {**rec.detail, "layer": piece.layer, "part": "B",
                                    "sub_batch": task.sub_batch}))
 
-    def _attention_ledger(self, sel: list[AttentionOp]) -> None:
-        """Energy actions of one sub-batch's attention (per layer, not cached)."""
+    def _attention_actions(self, sel: list[AttentionOp], busy: npt.NDArray[np.float64]
+                           ) -> tuple[Ledger, dict[str, float]]:
+        """Energy actions and counters of one sub-batch's attention (``busy``: per-channel PIM
+        busy NPU cycles)."""
+        acts = Ledger()
+        counts = {"macs_pim": 0.0, "macs_npu": 0.0, "pim_commands": 0.0,
+                  "pim_busy": float(busy.sum() / self.ratio), "hbm_bytes": 0.0,
+                  "dram_requests": 0.0}
         macs = float(sum(2 * o.q_len * o.kv_len * o.heads * o.head_dim for o in sel))
         soft = sum(o.heads * o.kv_len * o.q_len for o in sel)
-        self.ledger.add("npu.vector.op", vector_ops("softmax", soft))
+        acts.add("npu.vector.op", vector_ops("softmax", soft))
         if self.uses_pim:
-            self.counts["macs_pim"] += macs
+            counts["macs_pim"] = macs
             for key, count in self._pim_counts(sel).items():
-                self.ledger.add(key, count)
+                acts.add(key, count)
                 if key != "pim.pre":
-                    self.counts["pim_commands"] += count
-            scores = float(sum(2 * o.heads * o.kv_len * o.q_len for o in sel))
-            outputs = float(sum(2 * o.heads * o.head_dim * o.q_len for o in sel))
-            self.add_hbm(scores + outputs, write=True)
-            return
-        kv = float(sum(2 * o.kv_len * o.heads * o.head_dim * o.b_bits // 8 for o in sel))
-        self.add_hbm(kv)
-        self.counts["macs_npu"] += macs
-        if self.arch.npu.attention == "kv_stream":
-            self.ledger.add("npu.vector.mac", macs)
+                    counts["pim_commands"] += count
+            nbytes = float(sum(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len for o in sel))
+            self.add_hbm(nbytes, write=True, ledger=acts)
         else:
-            self.ledger.add("npu.mac_fp16.mac", macs)
-            self.ledger.add("npu.sram.write_bit", kv * 8)
+            nbytes = float(sum(2 * o.kv_len * o.heads * o.head_dim * o.b_bits // 8 for o in sel))
+            self.add_hbm(nbytes, ledger=acts)
+            counts["macs_npu"] = macs
+            if self.arch.npu.attention == "kv_stream":
+                acts.add("npu.vector.mac", macs)
+            else:
+                acts.add("npu.mac_fp16.mac", macs)
+                acts.add("npu.sram.write_bit", nbytes * 8)
+        counts["hbm_bytes"] = nbytes
+        counts["dram_requests"] = nbytes / self.hbm.org.request_bytes
+        return acts, counts
 
     def _pim_counts(self, sel: list[AttentionOp]) -> dict[str, float]:
         org = self.hbm.org
@@ -352,7 +363,6 @@ class SystemModel:
                  "pim_commands": phase.commands,
                  "pim_busy_per_channel": [round(b) for b in phase_busy]}))
             start = int(np.ceil(end / self.ratio))
-        self.counts["pim_busy"] += float(busy.sum() / self.ratio)
         return records[-1].end, records, busy
 
     def _npu_attention(self, sel: list[AttentionOp]
