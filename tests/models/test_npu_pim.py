@@ -176,23 +176,27 @@ def test_family_is_registered() -> None:
 
 
 def stage_cycles(r: Any) -> dict[str, float]:
-    return {k.split(".", 1)[1].rsplit(".", 1)[0]: v for k, v in r.metrics.items()
+    return {k.split(".")[1]: v for k, v in r.metrics.items()
             if k.startswith("stage.") and k.endswith(".cycles")}
 
 
 def test_stages_add_up_and_carry_per_channel_pim_busy() -> None:
     r = run(arch(sub_batches=1), small_trace(64, layers=2))
     stages = stage_cycles(r)
-    assert list(stages) == ["L0.A", "L0.B", "L0.E", "L1.A", "L1.B", "L1.E"]
+    assert list(stages) == ["A", "B", "E"]  # each summed over the two layers
     assert sum(stages.values()) == r.cycles
-    assert r.metrics["stage.L0.A.pim_busy_max"] == 0 < r.metrics["stage.L0.B.pim_busy_max"]
+    assert {op.detail["stage"] for op in r.ops} == {f"L{i}.{p}" for i in (0, 1) for p in "ABE"}
+    layer0 = {p: max(op.end for op in r.ops if op.detail["stage"] == f"L0.{p}")
+              - min(op.start for op in r.ops if op.detail["stage"] == f"L0.{p}") for p in "ABE"}
+    assert sum(layer0.values()) == r.cycles // 2  # identical layers
+    assert r.metrics["stage.A.pim_busy_max"] == 0 < r.metrics["stage.B.pim_busy_max"]
     pim_ops = [op for op in r.ops if op.unit == "pim"]
     assert [op.name for op in pim_ops[:2]] == ["L0.attn.logit", "L0.attn.attend"]
     for op in r.ops:
         assert {"stage", "compute_cycles", "read_bytes", "write_bytes"} <= set(op.detail)
-    busy = np.sum([op.detail["pim_busy_per_channel"] for op in pim_ops[:2]], axis=0)
+    busy = np.sum([op.detail["pim_busy_per_channel"] for op in pim_ops], axis=0)
     assert len(busy) == 32 and busy.mean() == pytest.approx(
-        r.metrics["stage.L0.B.pim_busy_mean"], abs=1)
+        r.metrics["stage.B.pim_busy_mean"], abs=2)
     # A GEMM reads its weights (and activations) and writes its output through HBM.
     qkv = next(op for op in r.ops if op.name == "L0.qkv")
     assert qkv.detail["read_bytes"] >= 4096 * 3072 * 2 and qkv.detail["write_bytes"] > 0
@@ -203,6 +207,9 @@ def test_pipelined_sub_batches_stage_program() -> None:
     assert r.metrics["sub_batches"] == 2
     stages = stage_cycles(r)
     assert list(stages) == list("ABCDEF") and sum(stages.values()) == r.cycles
+    three = run(arch(), small_trace(256, layers=3))  # one more C + D pair per extra layer
+    assert sorted({op.detail["stage"] for op in three.ops}) == list("ABCDEF")
+    assert three.cycles - r.cycles == pytest.approx(stages["C"] + stages["D"], rel=0.02)
     # In stages B..E one sub-batch's NPU work runs beside the other's attention on PIM.
     for name in "BCDE":
         units = {(op.unit == "pim", op.detail["sub_batch"]) for op in r.ops
@@ -239,8 +246,8 @@ def test_naive_pim_is_blocked_and_unfused() -> None:
     stages = stage_cycles(r)
     assert sum(stages.values()) == r.cycles
     dual = run(arch("neupims"), small_trace(128, layers=1))
-    assert stage_cycles(dual)["L0.A"] == stages["L0.A"]
-    assert stages["L0.B"] > 2 * stage_cycles(dual)["L0.B"]
+    assert stage_cycles(dual)["A"] == stages["A"]
+    assert stages["B"] > 2 * stage_cycles(dual)["B"]
 
 
 def test_npu_attention_mappings() -> None:
@@ -250,7 +257,7 @@ def test_npu_attention_mappings() -> None:
     attn = [op for op in per_request.ops if op.kind == "attention"]
     assert len(attn) == 1 and attn[0].detail["mapping"] == "per_request"
     # Dependent q_len-1 GEMVs per head are latency bound: far slower than an ideal KV stream.
-    assert stage_cycles(per_request)["L0.B"] > 4 * stage_cycles(stream)["L0.B"]
+    assert stage_cycles(per_request)["B"] > 4 * stage_cycles(stream)["B"]
 
 
 def test_activations_through_hbm_or_kept_on_chip() -> None:

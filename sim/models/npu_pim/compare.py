@@ -42,8 +42,7 @@ class Ours:
     def stage(self, name: str) -> tuple[float, float]:
         """(cycles, mean per-channel PIM busy) of stage ``name`` (A/B/E of layer 0, or A..F)."""
         m = self.run.metrics
-        key = f"stage.{name}" if f"stage.{name}.cycles" in m else f"stage.L0.{name}"
-        return m[f"{key}.cycles"], m[f"{key}.pim_busy_mean"]
+        return m[f"stage.{name}.cycles"], m[f"stage.{name}.pim_busy_mean"]
 
 
 def load_arch(repo: Path, system: str, **fields: Any) -> NpuPimArch:

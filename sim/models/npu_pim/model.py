@@ -1,19 +1,23 @@
 """The ``npu_pim`` model: builds the system, runs a trace, returns a Result.
 
 Per-stage output: every op record carries ``detail.stage`` (``L<layer>.A``/``.B``/``.E``, or
-``A``, ``B``, ... when sub-batches are pipelined), ``compute_cycles``, ``read_bytes`` and
+``A``..``F`` when sub-batches are pipelined), ``compute_cycles``, ``read_bytes`` and
 ``write_bytes``; PIM attention records also ``pim_busy_per_channel`` (NPU cycles). The metrics
-hold ``stage.<name>.cycles``, ``stage.<name>.pim_busy_mean`` and ``stage.<name>.pim_busy_max``.
+hold ``stage.<X>.cycles``, ``stage.<X>.pim_busy_mean`` and ``stage.<X>.pim_busy_max`` per stage
+kind, summed over layers (:func:`stage_metrics`).
 """
 
 from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
 
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.gpu import Gpu, resolve
 from sim.models.npu_pim.pim import comp_spacing
-from sim.models.npu_pim.system import OP_KINDS, SystemModel, check_kinds, pieces
+from sim.models.npu_pim.system import OP_KINDS, StageRun, SystemModel, check_kinds, pieces
 from sim.tech.table import load_tables
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, GemvOp, Op, Trace
 
@@ -30,6 +34,23 @@ def trace_batch(trace: Trace) -> int:
     """Batch of a decode trace: provenance detail ``batch``, else the largest GEMM M."""
     ms = [op.m for op in trace.ops if isinstance(op, GemmOp)]
     return _detail_int(trace, "batch", max(ms) if ms else 1)
+
+
+def stage_metrics(stages: list[StageRun]) -> dict[str, float]:
+    """``stage.<X>.cycles`` / ``.pim_busy_mean`` / ``.pim_busy_max`` per stage kind X (A, B, E,
+    or A..F pipelined), summed over the layers: one layer gives that layer's stages."""
+    cycles: dict[str, float] = {}
+    busy: dict[str, npt.NDArray[np.float64]] = {}
+    for stage in stages:
+        kind = stage.name.rsplit(".", 1)[-1]
+        cycles[kind] = cycles.get(kind, 0.0) + stage.end - stage.start
+        busy[kind] = busy.get(kind, np.zeros_like(stage.pim_busy)) + stage.pim_busy
+    out: dict[str, float] = {}
+    for kind in cycles:
+        out[f"stage.{kind}.cycles"] = cycles[kind]
+        out[f"stage.{kind}.pim_busy_mean"] = float(np.mean(busy[kind]))
+        out[f"stage.{kind}.pim_busy_max"] = float(np.max(busy[kind]))
+    return out
 
 
 class NpuPimModel:
@@ -111,11 +132,7 @@ class NpuPimModel:
             "dram_requests": c["dram_requests"],
             "sub_batches": float(sysm.sub_batches(batch)),
         }
-        for stage in run.stages:
-            key = f"stage.{stage.name}"
-            metrics[f"{key}.cycles"] = float(stage.end - stage.start)
-            metrics[f"{key}.pim_busy_mean"] = float(stage.pim_busy.mean())
-            metrics[f"{key}.pim_busy_max"] = float(stage.pim_busy.max())
+        metrics.update(stage_metrics(run.stages))
         return cycles, run.records, ledger, metrics, run.busy
 
     def _run_gpu(self, trace: Trace) -> RunParts:

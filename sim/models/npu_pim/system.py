@@ -142,9 +142,15 @@ def pieces(trace: Trace) -> list[Piece]:
     return out
 
 
-def stage_letter(index: int) -> str:
-    """A, B, C, ... for the first 26 stages of a pipelined run, then S26, S27, ..."""
-    return chr(ord("A") + index) if index < 26 else f"S{index}"
+def stage_name(index: int, total: int) -> str:
+    """Name of stage ``index`` of ``total`` in a pipelined run: A and B fill the pipeline, E and
+    F drain it, the stages between alternate C and D (A..F for two layers; with more layers C
+    and D repeat, one pair per layer boundary)."""
+    if index < 2:
+        return "AB"[index]
+    if index >= total - 2:
+        return "EF"[index - total + 2]
+    return "CD"[index % 2]
 
 
 class SystemModel:
@@ -495,7 +501,7 @@ class SystemModel:
         busy = {"npu": 0, "pim": 0}
         chans = self.hbm.org.channels
         for k, (stage, (start, end)) in enumerate(zip(stages, spans, strict=True)):
-            name = stage_letter(k) if subs > 1 else \
+            name = stage_name(k, len(stages)) if subs > 1 else \
                 f"L{stage[0].pieces[0].layer}.{stage[0].pieces[0].part}"
             pim_busy = np.zeros(chans)
             offset = start
