@@ -190,8 +190,11 @@ def test_stages_add_up_and_carry_per_channel_pim_busy() -> None:
               - min(op.start for op in r.ops if op.detail["stage"] == f"L0.{p}") for p in "ABE"}
     assert sum(layer0.values()) == r.cycles // 2  # identical layers
     assert r.metrics["stage.A.pim_busy_max"] == 0 < r.metrics["stage.B.pim_busy_max"]
-    pim_ops = [op for op in r.ops if op.unit == "pim"]
+    pim_ops = [op for op in r.ops if op.kind == "pim_phase"]
     assert [op.name for op in pim_ops[:2]] == ["L0.attn.logit", "L0.attn.attend"]
+    requests = [op for op in r.ops if op.kind == "attention" and op.detail["layer"] == 1]
+    assert [op.name for op in requests] == [f"L1.attn.r{i}" for i in range(64)]
+    assert all(op.unit == "pim" and op.end - op.start > 0 for op in requests)
     for op in r.ops:
         assert {"stage", "compute_cycles", "read_bytes", "write_bytes"} <= set(op.detail)
     busy = np.sum([op.detail["pim_busy_per_channel"] for op in pim_ops], axis=0)
@@ -229,6 +232,7 @@ def test_request_channels_from_the_trace_are_used(tmp_path: Path) -> None:
     r = run(arch(sub_batches=1), trace)
     logit = next(op for op in r.ops if op.name == "L0.attn.logit")
     busy = logit.detail["pim_busy_per_channel"]
+    assert [op.detail["channel"] for op in r.ops if op.kind == "attention"] == [0, 1] * 4
     assert busy[0] > 0 and busy[1] > 0 and not any(busy[2:])
 
 
@@ -255,7 +259,8 @@ def test_npu_attention_mappings() -> None:
     per_request = run(arch("npu"), trace)
     stream = run(arch("npu", npu__attention="kv_stream"), trace)
     attn = [op for op in per_request.ops if op.kind == "attention"]
-    assert len(attn) == 1 and attn[0].detail["mapping"] == "per_request"
+    assert len(attn) == 64 and {op.detail["mapping"] for op in attn} == {"per_request"}
+    assert all(a.end <= b.start for a, b in itertools.pairwise(attn))  # one after another
     # Dependent q_len-1 GEMVs per head are latency bound: far slower than an ideal KV stream.
     assert stage_cycles(per_request)["B"] > 4 * stage_cycles(stream)["B"]
 

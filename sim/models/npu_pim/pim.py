@@ -303,6 +303,8 @@ def gact_span(cfg: HbmConfig) -> int:
 class PhaseRun:
     """One attention phase (K.q or S.V) of a set of requests on the channels."""
 
+    request_start: IntArray
+    """Cycle (HBM clock) each request's first PIM operation starts."""
     request_end: IntArray
     """Cycle (HBM clock) each request's last result is back at the NPU."""
     channel_busy: IntArray
@@ -320,25 +322,29 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
     t = cfg.timing
     issue = float(start)
     per_cmd = 1.0 / (commands_per_cycle * ratio)  # HBM cycles per NPU instruction
+    starts = np.zeros(len(programs), dtype=np.int64)
     ends = np.zeros(len(programs), dtype=np.int64)
     busy0 = np.array([c.busy for c in clocks], dtype=np.int64)
     counts = {"gwrite": 0.0, "tile": 0.0, "commands": 0.0, "heads": 0.0, "beats": 0.0}
     for i, prog in enumerate(programs):
         clock = clocks[int(channel[i])]
         end = start
+        first: int | None = None
         for op in prog:
             n = commands(op, pim)
             issue += n * per_cmd
-            _, e = clock.run(op, int(np.ceil(issue)))
+            b, e = clock.run(op, int(np.ceil(issue)))
+            first = b if first is None else first
             end = max(end, e)
             counts[op.kind] += 1
             counts["commands"] += n
             if op.kind == "tile":
                 counts["heads"] += op.heads
                 counts["beats"] += op.heads * op.comps
+        starts[i] = start if first is None else first
         ends[i] = end + t.CL + cfg.org.burst_cycles  # the last result crosses the data bus
     busy = np.array([c.busy for c in clocks], dtype=np.int64) - busy0
-    return PhaseRun(ends, busy, int(counts["commands"]), issue, counts)
+    return PhaseRun(starts, ends, busy, int(counts["commands"]), issue, counts)
 
 
 def new_clocks(cfg: HbmConfig, pim: PimParams) -> list[ChannelClock]:

@@ -282,11 +282,11 @@ class SystemModel:
         prefix = ops[0].name.rsplit(".", 1)[0] if ops else f"L{piece.layer}.attn"
         task.cycles = cycles
         task.pim_busy = busy
-        for rec in records:
+        for rec in records:  # cached records: phase names are suffixes, requests indices
+            name = prefix + rec.name if rec.name.startswith(".") else sel[int(rec.name)].name
             task.records.append(OpRecord(
-                prefix + rec.name, rec.kind, rec.unit, rec.start, rec.end, rec.macs,
-                dict(rec.ledger), {**rec.detail, "layer": piece.layer, "part": "B",
-                                   "sub_batch": task.sub_batch}))
+                name, rec.kind, rec.unit, rec.start, rec.end, rec.macs, dict(rec.ledger),
+                {**rec.detail, "layer": piece.layer, "part": "B", "sub_batch": task.sub_batch}))
 
     def _attention_actions(self, sel: list[AttentionOp], busy: npt.NDArray[np.float64]
                            ) -> tuple[Ledger, dict[str, float]]:
@@ -338,64 +338,80 @@ class SystemModel:
 
     def _pim_attention(self, sel: list[AttentionOp], channel: IntArray
                        ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
-        """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel)."""
+        """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel).
+        Records: one per phase (``.logit``, ``.attend``: kind ``pim_phase``, with the per-channel
+        busy cycles) and one per request, named by its index in ``sel`` (its first PIM operation
+        to its last result)."""
         cfg, pim, npu = self.hbm, self.pim, self.arch.npu
         clocks = new_clocks(cfg, pim)
         rate = self.arch.memory.pim.commands_per_cycle
+        page = cfg.org.row_bytes // pim.elem_bytes
         records: list[OpRecord] = []
-        start = 0
+        start = 0  # NPU cycles
+        first: npt.NDArray[np.float64] = np.zeros(len(sel))
         busy = np.zeros(cfg.org.channels)
         for name, build, vector in (("logit", logit_program, "softmax"),
                                     ("attend", attend_program, "add")):
             progs = [build(cfg, pim, o.kv_len, o.heads, o.head_dim) for o in sel]
-            phase = run_phase(cfg, pim, progs, channel, start, clocks, rate, self.ratio)
-            # The NPU post-processes each request's results in request order.
-            ready = np.maximum.accumulate(phase.request_end) if len(sel) else np.zeros(0)
+            phase = run_phase(cfg, pim, progs, channel, int(np.ceil(start / self.ratio)),
+                              clocks, rate, self.ratio)
+            if name == "logit":
+                first = phase.request_start.astype(np.float64) * self.ratio
+            # The NPU post-processes each request's results in request order: the softmax of
+            # its scores, or the sum of its partial S.V results when it spans several rows.
+            ready = np.maximum.accumulate(phase.request_end) * self.ratio
             post = np.array([vector_cycles(npu, vector, o.heads * o.kv_len)
-                             if vector == "softmax" or o.kv_len > cfg.org.row_bytes // 2
-                             else 0 for o in sel], dtype=np.int64)
-            end_hbm = int(max((ready * self.ratio + post).max(), start * self.ratio)
-                          ) if len(sel) else start * self.ratio
-            end = int(np.ceil(max(end_hbm, start * self.ratio)))
+                             if vector == "softmax" or o.kv_len > page else 0 for o in sel],
+                            dtype=np.float64)
+            done = ready + post
+            end = int(np.ceil(max(float(done.max()) if len(sel) else 0.0, start)))
             writes = sum((o.kv_len if name == "logit" else o.head_dim) * o.heads * 2
                          for o in sel)
             phase_busy = phase.channel_busy * self.ratio
             busy += phase_busy
             records.append(OpRecord(
-                f".{name}", "attention", "pim", int(start * self.ratio) if start else 0, end,
-                int(sum(o.q_len * o.kv_len * o.heads * o.head_dim for o in sel)), {},
+                f".{name}", "pim_phase", "pim", start, end, 0, {},
                 {"compute_cycles": int(post.sum()), "read_bytes": 0.0,
                  "write_bytes": float(writes), "requests": len(sel),
                  "pim_commands": phase.commands,
                  "pim_busy_per_channel": [round(b) for b in phase_busy]}))
-            start = int(np.ceil(end / self.ratio))
-        return records[-1].end, records, busy
+            start = end
+        for i, o in enumerate(sel):
+            records.append(OpRecord(
+                str(i), o.kind, "pim", int(first[i]), int(np.ceil(done[i])),
+                o.q_len * o.kv_len * o.heads * o.head_dim * 2, {},
+                {"compute_cycles": 0, "read_bytes": 0.0,
+                 "write_bytes": float(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len),
+                 "channel": int(channel[i])}))
+        return end, records, busy
 
     def _npu_attention(self, sel: list[AttentionOp]
                        ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
-        """Attention of ``sel`` on the NPU; returns (cycles, records, zero PIM busy)."""
+        """Attention of ``sel`` on the NPU; returns (cycles, one record per request named by its
+        index in ``sel``, zero PIM busy)."""
         npu = self.arch.npu
         bw = self.bytes_per_cycle()
         kv = np.array([2 * o.kv_len * o.heads * o.head_dim * o.b_bits / 8 for o in sel])
-        macs = int(sum(o.q_len * o.kv_len * o.heads * o.head_dim * 2 for o in sel))
-        if npu.attention == "kv_stream":
-            compute = gemv_vector_cycles(npu, macs) + sum(
-                vector_cycles(npu, "softmax", o.heads * o.kv_len * o.q_len) for o in sel)
-            cycles = max(int(np.ceil(kv.sum() / bw)), gemv_vector_cycles(npu, macs)) + (
-                compute - gemv_vector_cycles(npu, macs))
-        else:
+        if npu.attention == "kv_stream":  # every request streams at once beside the MACs
+            macs = int(sum(o.q_len * o.kv_len * o.heads * o.head_dim * 2 for o in sel))
+            soft = sum(vector_cycles(npu, "softmax", o.heads * o.kv_len * o.q_len) for o in sel)
+            cycles = max(int(np.ceil(kv.sum() / bw)), gemv_vector_cycles(npu, macs)) + soft
+            spans = [(0, cycles)] * len(sel)
+        else:  # one request after another; request r+1's K and V load while r computes
+            load = kv / bw
             per = np.array([o.heads * attention_head_cycles(npu, o.q_len, o.kv_len, o.head_dim)
                             for o in sel], dtype=np.float64)
-            load = kv / bw
-            compute = int(per.sum())
-            # Double-buffered per request: request r+1's K and V load while r computes.
-            nxt = np.append(load[1:], 0.0)
-            cycles = int(np.ceil((load[0] if len(sel) else 0.0) + np.maximum(per, nxt).sum()))
-        rec = OpRecord("", "attention", "npu", 0, cycles, macs // 2, {},
-                       {"compute_cycles": int(compute), "read_bytes": float(kv.sum()),
-                        "write_bytes": float(sum(2 * o.heads * o.head_dim for o in sel)),
-                        "requests": len(sel), "mapping": npu.attention})
-        return cycles, [rec], np.zeros(self.hbm.org.channels)
+            ends = (load[0] if len(sel) else 0.0) + np.cumsum(
+                np.maximum(per, np.append(load[1:], 0.0)))
+            spans = [(int(np.ceil(e - p)), int(np.ceil(e))) for e, p in zip(ends, per, strict=True)]
+            cycles = spans[-1][1] if spans else 0
+        records = [OpRecord(str(i), o.kind, "npu", s, e,
+                            o.q_len * o.kv_len * o.heads * o.head_dim * 2, {},
+                            {"compute_cycles": e - s, "read_bytes": float(kv[i]),
+                             "write_bytes": float(2 * o.heads * o.head_dim * o.q_len),
+                             "mapping": npu.attention})
+                   for i, (o, (s, e)) in enumerate(zip(sel, spans, strict=True))]
+        return cycles, records, np.zeros(self.hbm.org.channels)
 
     # -- placement -------------------------------------------------------------------------
     def placement(self, trace: Trace, batch: int, subs: int) -> tuple[IntArray, IntArray]:
