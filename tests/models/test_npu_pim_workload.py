@@ -9,7 +9,7 @@ import pytest
 
 from sim.core.errors import SimError
 from sim.models.npu_pim.workload import llm_decode, sample_context_lengths
-from sim.workload.trace import AttentionOp, GemmOp
+from sim.workload.trace import AttentionOp, GemmOp, Trace
 
 
 def test_gpt3_175b_shapes_per_device() -> None:
@@ -51,10 +51,15 @@ def test_csv_requests(tmp_path: Path) -> None:
     assert [op.channel for op in attn] == [0, 5, 1]
     with pytest.raises(SimError, match="fewer than batch"):
         llm_decode("gpt3-7b", 4, requests=str(path), layers=1)
+    again = Trace.model_validate(t.model_dump(mode="json"))
+    assert [op.channel for op in again.ops if isinstance(op, AttentionOp)] == [0, 5, 1]
     plain = tmp_path / "plain.csv"
     plain.write_text("seq_len\n10\n")
     assert [op.channel for op in llm_decode("gpt3-7b", 1, requests=str(plain), layers=1).ops
             if isinstance(op, AttentionOp)] == [None]
+    # Unplaced requests serialise without the field (content hashes of old traces unchanged).
+    unplaced = llm_decode("gpt3-7b", 1, requests=str(plain), layers=1).model_dump(mode="json")
+    assert all("channel" not in op for op in unplaced["ops"])
 
 
 @pytest.mark.parametrize(("rows", "match"), [
