@@ -7,13 +7,18 @@ is appended to $SIM_RTL_REPORT.
 Cycle measurement: the first COMP beat is sampled at rising edge E0; the bench counts edges
 E0, E1, ... and, in the read-only phase after each, looks at ``res_valid``; the command's count
 is k + 1 for the first edge Ek after which ``res_valid`` reads 1. It must equal
-``unit_cycles(beats, lanes, spacing)``.
+``unit_cycles(beats, lanes, spacing)``. Back-to-back trains (the beats of several fused
+commands streamed without a gap, as the simulator's PIM tiles issue their heads) check every
+command's result edge, counted from the train's first beat, against
+``unit_cycles(beats so far, lanes, spacing)``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import cocotb
@@ -22,12 +27,18 @@ import numpy.typing as npt
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from sim.models.npu_pim.arith import gemv_fp16_bits, gemv_int8, unit_cycles
+from sim.models.npu_pim.arith import gemv_fp16_bits, gemv_int8
 
 PARAMS: dict[str, Any] = json.loads(os.environ.get("SIM_RTL_PARAMS", '{"LANES": 16, "FP16": 1}'))
 LANES: int = int(PARAMS["LANES"])
 FP16: bool = bool(int(PARAMS["FP16"]))
 U16 = npt.NDArray[np.uint16]
+# The timing under test: the simulator's bank GEMV timing (sim.models.npu_pim.pim.gemv_cycles
+# calls it). $SIM_PIM_TIMING = "module:function" substitutes another one (negative controls).
+_MODULE, _FUNCTION = os.environ.get("SIM_PIM_TIMING",
+                                    "sim.models.npu_pim.arith:unit_cycles").split(":")
+unit_cycles: Callable[[int, int, int], int] = getattr(importlib.import_module(_MODULE),
+                                                      _FUNCTION)
 
 
 def _pack(words: npt.NDArray[Any]) -> int:
@@ -110,6 +121,39 @@ async def _check(dut: Any, test: str, cases: list[tuple[str, U16, U16, int]]) ->
         # an idle gap between commands, as between READRES and the next G_ACT
         await RisingEdge(dut.clk)
     assert not bad, "; ".join(bad[:5])
+
+
+async def _train(dut: Any, commands: list[tuple[U16, U16]], spacing: int) -> list[tuple[int, int]]:
+    """Stream several commands' beats back to back (``spacing`` apart, no gap between
+    commands); return (result bits, edge count from the first beat) per command."""
+    beats = [(a[j], b[j], j == a.shape[0] - 1) for a, b in commands for j in range(a.shape[0])]
+    total = len(beats)
+    limit = unit_cycles(total, LANES, spacing) * 2 + 16
+
+    def drive(edge: int) -> None:
+        j, rem = divmod(edge, spacing)
+        if rem == 0 and j < total:
+            a, b, last = beats[j]
+            dut.a_bus.value = _pack(a)
+            dut.b_bus.value = _pack(b)
+            dut.in_valid.value = 1
+            dut.in_last.value = int(last)
+        else:
+            dut.in_valid.value = 0
+            dut.in_last.value = 0
+
+    drive(0)
+    out: list[tuple[int, int]] = []
+    edges = 0
+    while len(out) < len(commands):
+        await RisingEdge(dut.clk)
+        edges += 1
+        drive(edges)
+        await ReadOnly()
+        if dut.res_valid.value == 1:
+            out.append((int(dut.res.value), edges))
+        assert edges < limit, f"only {len(out)} results after {edges} edges"
+    return out
 
 
 def _f16(values: npt.ArrayLike) -> U16:
@@ -219,3 +263,36 @@ async def test_int8_extremes_and_wrap(dut: Any) -> None:
     cases = [("all-128", lo, lo, 1), ("127x-128", hi, lo, 2), ("alternating", alt, alt[::-1], 1),
              ("wrap", wrap, wrap, 1)]
     await _check(dut, "test_int8_extremes_and_wrap", cases)
+
+
+@cocotb.test()
+async def test_back_to_back_trains(dut: Any) -> None:
+    """Fused heads streamed without gaps, as a PIM tile issues them (K.q: 4 heads of 8 beats;
+    S.V: one head of 32; short heads below the pipeline depth; spacing 1-3)."""
+    await _reset(dut)
+    rng = np.random.default_rng(23 + LANES)
+    bad = []
+    for name, heads, beats, spacing in (("qk-tile", 4, 8, 2), ("sv-tile", 1, 32, 2),
+                                        ("short-heads", 5, 2, 1), ("mixed", 3, 6, 3)):
+        cmds = []
+        for _ in range(heads):
+            a = rng.integers(0, 1 << 16, size=(beats, LANES), dtype=np.uint16)
+            b = rng.integers(0, 1 << 16, size=(beats, LANES), dtype=np.uint16)
+            if FP16:
+                a = np.where((a & 0x7C00) == 0x7C00, a & 0xBFFF, a).astype(np.uint16)
+                b = np.where((b & 0x7C00) == 0x7C00, b & 0xBFFF, b).astype(np.uint16)
+            cmds.append((a, b))
+        got = await _train(dut, cmds, spacing)
+        for j, ((a, b), (bits, edges)) in enumerate(zip(cmds, got, strict=True)):
+            want = _golden(a, b)
+            model = unit_cycles((j + 1) * beats, LANES, spacing)
+            ok = bits == want and edges == model
+            _report({"test": "test_back_to_back_trains", "case": f"{name}#{j}", "beats": beats,
+                     "spacing": spacing, "rtl": bits, "golden": want, "rtl_cycles": edges,
+                     "model_cycles": model, "ok": ok})
+            if not ok:
+                bad.append(f"{name}#{j}: rtl {bits:#010x} golden {want:#010x}, cycles {edges} "
+                           f"vs {model}")
+        for _ in range(4):
+            await RisingEdge(dut.clk)
+    assert not bad, "; ".join(bad[:5])

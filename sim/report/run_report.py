@@ -8,18 +8,22 @@ from pathlib import Path
 
 from sim.core.result import Result
 
+DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes")
+"""Optional per-op details a family may record (empty cells otherwise)."""
 OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles", "macs",
-                   "energy_pj")
+                   "energy_pj", *DETAIL_COLUMNS)
 
 
 def write_ops_csv(result: Result, path: Path) -> None:
-    """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ)."""
+    """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ), and the optional
+    details stage, compute cycles and HBM bytes read / written."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OPS_CSV_COLUMNS)
         for op in result.ops:
             writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
-                             f"{result.op_energy_pj(op):.6g}"])
+                             f"{result.op_energy_pj(op):.6g}",
+                             *(op.detail.get(key, "") for key in DETAIL_COLUMNS)])
 
 
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:

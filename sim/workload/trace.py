@@ -6,9 +6,9 @@ data-dependent models may live beside the trace in a ``.npz`` whose arrays the o
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from sim.core.hashing import stable_hash
 from sim.core.shapes import GemmShape
@@ -88,6 +88,18 @@ class AttentionOp(OpBase):
     a_bits: Bits = 16
     b_bits: Bits = 16
     out_bits: Bits = 32
+    channel: int | None = Field(default=None, ge=0, le=1 << 20)
+    """Memory channel holding this request's KV cache, when the workload places it (None: the
+    model places it)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_unplaced_channel(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave ``channel`` out when unset, so traces without placement keep their content
+        hash and file bytes."""
+        data: dict[str, Any] = handler(self)
+        if data.get("channel", 0) is None:
+            del data["channel"]
+        return data
 
 
 class EltwiseOp(OpBase):

@@ -1,4 +1,5 @@
-"""npu_pim family: PIM command timing (hand-derived), NPU timing, systems, errors, workload."""
+"""npu_pim family: PIM programs and placement, NPU timing (hand-derived), systems and stages,
+GPU presets, errors. (PIM channel commands: tests/unit/test_pim_commands.py.)"""
 
 from __future__ import annotations
 
@@ -13,17 +14,25 @@ import pytest
 from sim.core.errors import SimError, UnsupportedOpError
 from sim.family import get_family
 from sim.hw.dram import make_config
+from sim.hw.dram.pim_commands import PimOp
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import NpuPimModel
-from sim.models.npu_pim.npu import gemm_timing, onnxim_gemm_cycles, vector_cycles
+from sim.models.npu_pim.npu import (
+    attention_head_cycles,
+    gemm_timing,
+    l2_tiles,
+    stream_gemm,
+    vector_cycles,
+)
 from sim.models.npu_pim.pim import (
     PimParams,
     assign_channels,
-    attention_on_pim,
-    gact_schedule,
-    gwrite_cycles,
+    attend_program,
+    commands,
+    logit_program,
+    new_clocks,
+    run_phase,
     split_sub_batches,
-    tile_cycles,
 )
 from sim.models.npu_pim.workload import llm_decode
 from sim.spec.yamlio import load_yaml
@@ -46,38 +55,39 @@ def arch(system: str = "neupims", **over: object) -> NpuPimArch:
     return NpuPimArch.model_validate(data)
 
 
-# --------------------------------------------------------------------------- PIM commands
-def test_gact_schedule_hand_derived() -> None:
-    # PIM precharge at 0; first G_ACT after tRP = 14 (rank 0), rank 1 one row-command slot
-    # later (15). A G_ACT activates 4 banks = a full tFAW window of its rank, so the next
-    # G_ACT of a rank waits tFAW = 30: 44/45, 74/75, 104/105 (8 bank groups over 2 ranks).
-    assert gact_schedule(CFG) == (14, 15, 44, 45, 74, 75, 104, 105)
-
-
-def test_tile_and_gwrite_hand_derived() -> None:
-    # First COMP at 105 + tRCDRD 14 = 119. COMPS_READRES of 8 COMPs: 2 cycles per COMP
-    # (max(burst 2, tCCD_S 1)) + READRES max(burst, tCCD_L 2) = 18; 4 heads -> 119 + 72 = 191.
-    assert tile_cycles(CFG, PIM, 8, 4) == 191
-    # Fewer than 6 COMPs still pay the 6-COMP pipeline fill: 119 + 2*6 + 2 = 133.
-    assert tile_cycles(CFG, PIM, 2, 1) == 133
-    # GWRITE = (tCCD_S + tCCD_L) * 64 columns / 2 = 96.
-    assert gwrite_cycles(CFG) == 96
-    # 32 lanes need 64 B per bank per COMP = two 32-B fetches: 4 cycles per COMP.
-    assert tile_cycles(CFG, PimParams(lanes=32), 4, 1) == 119 + 4 * 6 + 2
-
-
-def test_attention_on_pim_hand_derived() -> None:
+# --------------------------------------------------------------------------- PIM programs
+def test_programs_hand_derived() -> None:
     # GPT-3 7B per device: 8 heads x 128 = 1024 elements = 2 row chunks of 512 (4 heads each).
-    # kv_len 32: K.q = 2 x (GWRITE 96 + one 32-bank tile of 4 heads x 8 COMPs = 191) = 574.
-    # S.V: per head one 512-token chunk: GWRITE 96 + 128/32 = 4 tiles of ceil(32/16) = 2 COMPs
-    # (padded to 6): 4 x 133 -> 8 x (96 + 532) = 5024.
-    a = attention_on_pim(CFG, PIM, np.array([32, 33]), heads=8, head_dim=128)
-    assert a.logit[0] == 574 and a.attend[0] == 5024
-    # kv_len 33 needs a second K tile per chunk: 2 x (96 + 2 x 191) = 956.
-    assert a.logit[1] == 956
-    assert a.gact[0] == (2 + 8 * 4) * 8  # (K tiles + V tiles) x 8 bank groups
-    assert a.gwrite[0] == 2 + 8 and a.readres[0] == 2 * 4 + 8 * 4
-    assert a.comp[0] == 2 * 4 * 8 + 8 * 4 * 2
+    # kv_len 33: one GWRITE per chunk + ceil(33 / 32 banks) = 2 tiles of 4 heads x 8 COMPs.
+    qk = PimOp("tile", 4, 8)
+    assert logit_program(CFG, PIM, 33, 8, 128) == [PimOp("gwrite"), qk, qk] * 2
+    # S.V of kv_len 600: per head, a 512-token chunk (32 COMPs) and an 88-token one (6), each a
+    # GWRITE of the scores + 128 / 32 = 4 tiles of one head.
+    head = ([PimOp("gwrite")] + [PimOp("tile", 1, 32)] * 4
+            + [PimOp("gwrite")] + [PimOp("tile", 1, 6)] * 4)
+    assert attend_program(CFG, PIM, 600, 8, 128) == head * 8
+    # NPU instructions: GWRITE 1; fused tile: header + one per head; unfused: n COMP + READRES.
+    assert commands(PimOp("gwrite"), PIM) == 1 and commands(qk, PIM) == 5
+    assert commands(qk, PimParams(fused=False)) == 1 + 4 * 9
+    with pytest.raises(SimError, match="exceeds one PIM row"):
+        logit_program(CFG, PIM, 8, 1, 1024)
+
+
+def test_serial_issue_bounds_an_unfused_phase() -> None:
+    """One PIM instruction per NPU cycle: unfused commands (n COMPs + READRES per head) make the
+    NPU's issue, not the channels, the bottleneck of naive NPU+PIM."""
+    lengths = [300] * 64
+    channel = np.arange(64) % 32
+    ends = {}
+    for fused in (True, False):
+        p = PimParams(fused=fused, row_buffers=2 if fused else 1)
+        progs = [logit_program(CFG, p, n, 8, 128) for n in lengths]
+        phase = run_phase(CFG, p, progs, channel, 0, new_clocks(CFG, p), 1.0, 1.0)
+        total = sum(commands(op, p) for prog in progs for op in prog)
+        assert phase.commands == total and phase.issue_end == pytest.approx(total)
+        assert phase.request_end.max() >= phase.issue_end
+        ends[fused] = int(phase.request_end.max())
+    assert ends[False] > 4 * ends[True]
 
 
 def test_channel_load_balancing_beats_round_robin() -> None:
@@ -90,29 +100,65 @@ def test_channel_load_balancing_beats_round_robin() -> None:
     assert loads["clb"] < loads["rr"]
     assert loads["clb"] <= cost.sum() / 32 + cost.max()  # greedy bound
     assert assign_channels(cost[:5], 4, "rr").tolist() == [0, 1, 2, 3, 0]
-    sub = split_sub_batches(np.array([0, 0, 1, 0, 1]), 2)
-    assert sub.tolist() == [0, 1, 0, 0, 1]
+    # Per channel the requests alternate; a channel with a remainder hands the next one's
+    # first request to the other sub-batch, so the halves differ by at most one request.
+    sub = split_sub_batches(np.array([0, 0, 1, 0, 1, 2, 2]), 2)
+    assert sub.tolist() == [0, 1, 1, 0, 0, 1, 0]  # ch 0 ends odd: ch 1 and 2 start at 1
+    assert abs(2 * int(sub.sum()) - len(sub)) <= 1
     with pytest.raises(SimError, match="channel mapping"):
         assign_channels(cost, 4, "random")
 
 
 # --------------------------------------------------------------------------- NPU
-def test_npu_gemm_timings() -> None:
+def test_npu_gemm_pipeline_hand_derived() -> None:
     npu = arch().npu
-    # ONNXim tile model, 128x128, M=64, K=256, N=128 per array: 2 weight tiles:
-    # first preload 2*128-1 = 255, second 128, streaming 2 x 64, drain 128+128-2 = 254.
-    from sim.core.shapes import GemmShape
-
-    assert onnxim_gemm_cycles(GemmShape(64, 128, 256), 128, 128) == 255 + 128 + 128 + 254
-    # 8 arrays split N = 1024 into 128 columns each.
-    assert gemm_timing(npu, 64, 256, 1024, 16).cycles == 255 + 128 + 128 + 254
+    # One batch chunk of 64 rows, K = 256 (2 stationary tiles), N = 1024 (8 chunks of 128
+    # columns, 16 cycles each on 8 arrays): first preload 2*128 - 1 = 255, 7 chunks x 16, the
+    # second tile's preload 128, 7 x 16, then the last chunk drains 128 + 128 - 2 + 16.
+    assert gemm_timing(npu, 64, 256, 1024, 16).cycles == 255 + 7 * 16 + 128 + 7 * 16 + 270
     # Fold model (foundation): ceil(256/128) folds x (2*128 + 128 + 64 - 2) = 2 x 446.
     fold = arch(npu__timing="fold").npu
     assert gemm_timing(fold, 64, 256, 1024, 16).cycles == 2 * 446
-    # Vector add over 2048 values on 8 x 128 lanes: 2 iterations.
     assert vector_cycles(npu, "add", 2048) == 2
     with pytest.raises(UnsupportedOpError):
         vector_cycles(npu, "tanh", 8)
+
+
+def test_weights_stream_once_and_the_second_batch_chunk_computes_from_sram() -> None:
+    npu = arch().npu
+    bw = 1000.0  # bytes per cycle
+    k, n = 4096, 4096
+    weights = k * n * 2
+    one = stream_gemm(npu, 128, k, n, 16, bw, 128 * 2**20, True)
+    two = stream_gemm(npu, 256, k, n, 16, bw, 128 * 2**20, True)
+    # Batch 128: bandwidth-bound (weights, input and output: 35.7 MB at 1000 B/cycle >> 20k
+    # cycles of compute).
+    assert one.cycles == pytest.approx((weights + 128 * k * 2 + 128 * n * 2) / bw, rel=0.01)
+    # Batch 256: the second chunk of 128 rows reuses the resident weights, so it adds its
+    # compute (the array cycles of one chunk) after the stream, not another stream.
+    assert two.read_bytes == weights + 256 * k * 2
+    assert two.cycles == pytest.approx(two.read_bytes / bw + one.compute_cycles, rel=0.03)
+    # A smaller SRAM cuts the GEMM into tiles by halving its largest dimension until a tile's
+    # activations, weights and outputs fit in half the SRAM: (256, 1024, 2048) for 8 MiB. The
+    # weights still stream once; the activations once per N tile.
+    assert l2_tiles(256, k, n, 2, 8 * 2**20, 128) == (256, 1024, 2048)
+    small = stream_gemm(npu, 256, k, n, 16, bw, 16 * 2**20, True)
+    assert small.read_bytes == weights + 2 * 256 * k * 2
+    # When the batch is the largest dimension it is split, and every batch tile re-streams the
+    # weights: 8192 rows in tiles of 256 -> 32 passes over 512 x 512 weights.
+    assert l2_tiles(8192, 512, 512, 2, 2**20, 128) == (256, 512, 512)
+    tall = stream_gemm(npu, 8192, 512, 512, 16, bw, 2 * 2**20, True)
+    assert tall.read_bytes == 32 * 512 * 512 * 2 + 8192 * 512 * 2
+
+
+def test_per_request_attention_head_hand_derived() -> None:
+    npu = arch().npu
+    # q_len 1, kv_len 300, d_k 128 on 128x128 arrays x 8: K.q: one stationary tile, 300 rows
+    # over 8 arrays = 38 cycles: 255 + 254 + 38; softmax of 300 values: one iteration of the
+    # 8 x 128 lanes x 3 + 2 x 7 tree levels; S.V: ceil(300/128) = 3 stationary tiles, 128 rows
+    # / 8 = 16: 255 + 2 x 128 + 254 + 16.
+    assert attention_head_cycles(npu, 1, 300, 128) == (255 + 254 + 38) + (3 + 14) + (
+        255 + 256 + 254 + 16)
 
 
 # --------------------------------------------------------------------------- systems
@@ -129,45 +175,104 @@ def test_family_is_registered() -> None:
     assert fam.arch_schema is NpuPimArch and "attention" in fam.op_kinds
 
 
-def test_blocked_mode_never_overlaps_dual_mode_does() -> None:
-    trace = small_trace()
-    blocked = run(arch("neupims", memory__pim__row_buffers=1), trace)
-    dual = run(arch("neupims"), trace)
-    assert blocked.metrics["sub_batches"] == dual.metrics["sub_batches"] == 2
-    busy_b = blocked.utilisation["npu"] + blocked.utilisation["pim"]
-    assert busy_b == pytest.approx(1.0, abs=1e-9)  # blocked: NPU and PIM strictly alternate
-    busy_d = dual.utilisation["npu"] + dual.utilisation["pim"]
-    assert busy_d > 1.05  # overlap
-    assert dual.cycles < blocked.cycles
-    assert dual.metrics["weight_reuse_violations"] == 0
+def stage_cycles(r: Any) -> dict[str, float]:
+    return {k.split(".")[1]: v for k, v in r.metrics.items()
+            if k.startswith("stage.") and k.endswith(".cycles")}
 
 
-def test_weights_stay_resident_between_sub_batches_when_they_fit() -> None:
-    # GPT-3 7B per device: post-attention segment weights (proj 8 MiB + FFN 2 x 32 MiB + next
-    # QKV 24 MiB = 96 MiB) fit in the 128 MiB SRAM, so sub-batch 1 reuses them (no DMA).
+def test_stages_add_up_and_carry_per_channel_pim_busy() -> None:
+    r = run(arch(sub_batches=1), small_trace(64, layers=2))
+    stages = stage_cycles(r)
+    assert list(stages) == ["A", "B", "E"]  # each summed over the two layers
+    assert sum(stages.values()) == r.cycles
+    assert {op.detail["stage"] for op in r.ops} == {f"L{i}.{p}" for i in (0, 1) for p in "ABE"}
+    layer0 = {p: max(op.end for op in r.ops if op.detail["stage"] == f"L0.{p}")
+              - min(op.start for op in r.ops if op.detail["stage"] == f"L0.{p}") for p in "ABE"}
+    assert sum(layer0.values()) == r.cycles // 2  # identical layers
+    assert r.metrics["stage.A.pim_busy_max"] == 0 < r.metrics["stage.B.pim_busy_max"]
+    pim_ops = [op for op in r.ops if op.kind == "pim_phase"]
+    assert [op.name for op in pim_ops[:2]] == ["L0.attn.logit", "L0.attn.attend"]
+    requests = [op for op in r.ops if op.kind == "attention" and op.detail["layer"] == 1]
+    assert [op.name for op in requests] == [f"L1.attn.r{i}" for i in range(64)]
+    assert all(op.unit == "pim" and op.end - op.start > 0 for op in requests)
+    for op in r.ops:
+        assert {"stage", "compute_cycles", "read_bytes", "write_bytes"} <= set(op.detail)
+    busy = np.sum([op.detail["pim_busy_per_channel"] for op in pim_ops], axis=0)
+    assert len(busy) == 32 and busy.mean() == pytest.approx(
+        r.metrics["stage.B.pim_busy_mean"], abs=2)
+    # A GEMM reads its weights (and activations) and writes its output through HBM.
+    qkv = next(op for op in r.ops if op.name == "L0.qkv")
+    assert qkv.detail["read_bytes"] >= 4096 * 3072 * 2 and qkv.detail["write_bytes"] > 0
+
+
+def test_pipelined_sub_batches_stage_program() -> None:
     r = run(arch(), small_trace(256, layers=2))
-    warm = [op for op in r.ops if op.kind == "gemm" and op.detail["weights_resident"]]
-    assert warm and all(op.detail["sub_batch"] == 1 and op.detail["dma_cycles"] == 0
-                        for op in warm)
-    small = run(arch(npu__sram_kib=16384), small_trace(256, layers=2))
-    assert not any(op.detail.get("weights_resident") for op in small.ops)
-    assert small.ledger["hbm.rd"] > r.ledger["hbm.rd"]
+    assert r.metrics["sub_batches"] == 2
+    stages = stage_cycles(r)
+    assert list(stages) == list("ABCDEF") and sum(stages.values()) == r.cycles
+    three = run(arch(), small_trace(256, layers=3))  # one more C + D pair per extra layer
+    assert sorted({op.detail["stage"] for op in three.ops}) == list("ABCDEF")
+    assert three.cycles - r.cycles == pytest.approx(stages["C"] + stages["D"], rel=0.02)
+    # In stages B..E one sub-batch's NPU work runs beside the other's attention on PIM.
+    for name in "BCDE":
+        units = {(op.unit == "pim", op.detail["sub_batch"]) for op in r.ops
+                 if op.detail["stage"] == name}
+        assert len({sb for _, sb in units}) == 2 and {u for u, _ in units} == {True, False}
+    busy = r.utilisation["npu"] + r.utilisation["pim"]
+    assert busy > 1.05  # overlap
+    blocked = run(arch(memory__pim__row_buffers=1), small_trace(256, layers=2))
+    assert blocked.utilisation["npu"] + blocked.utilisation["pim"] == pytest.approx(1.0)
+    assert r.cycles < blocked.cycles
+
+
+def test_request_channels_from_the_trace_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "req.csv"
+    path.write_text("seq_len,ch_idx\n" + "".join(f"{200 + i},{i % 2}\n" for i in range(8)))
+    trace = llm_decode("gpt3-7b", 8, requests=str(path), layers=1)
+    r = run(arch(sub_batches=1), trace)
+    logit = next(op for op in r.ops if op.name == "L0.attn.logit")
+    busy = logit.detail["pim_busy_per_channel"]
+    assert [op.detail["channel"] for op in r.ops if op.kind == "attention"] == [0, 1] * 4
+    assert busy[0] > 0 and busy[1] > 0 and not any(busy[2:])
 
 
 def test_four_systems_order_on_large_batch() -> None:
-    trace = small_trace(512, layers=4)
+    trace = small_trace(512, layers=2)
     tps = {s: run(arch(s), trace).metrics["tokens_per_s"] for s in
            ("gpu", "npu", "naive_pim", "neupims")}
     assert tps["neupims"] > tps["naive_pim"] > tps["npu"]
     assert all(v > 0 for v in tps.values())
 
 
-def test_naive_pim_is_npu_plus_pim_sum() -> None:
-    r = run(arch("naive_pim"), small_trace(128))
+def test_naive_pim_is_blocked_and_unfused() -> None:
+    r = run(arch("naive_pim"), small_trace(128, layers=1))
     assert r.metrics["sub_batches"] == 1
-    npu_sum = sum(v for k, v in r.metrics.items() if k.startswith("cycles.npu."))
-    pim_sum = sum(v for k, v in r.metrics.items() if k.startswith("cycles.pim."))
-    assert r.cycles == npu_sum + pim_sum
+    stages = stage_cycles(r)
+    assert sum(stages.values()) == r.cycles
+    dual = run(arch("neupims"), small_trace(128, layers=1))
+    assert stage_cycles(dual)["A"] == stages["A"]
+    assert stages["B"] > 2 * stage_cycles(dual)["B"]
+
+
+def test_npu_attention_mappings() -> None:
+    trace = small_trace(64, layers=1)
+    per_request = run(arch("npu"), trace)
+    stream = run(arch("npu", npu__attention="kv_stream"), trace)
+    attn = [op for op in per_request.ops if op.kind == "attention"]
+    assert len(attn) == 64 and {op.detail["mapping"] for op in attn} == {"per_request"}
+    assert all(a.end <= b.start for a, b in itertools.pairwise(attn))  # one after another
+    # Dependent q_len-1 GEMVs per head are latency bound: far slower than an ideal KV stream.
+    assert stage_cycles(per_request)["B"] > 4 * stage_cycles(stream)["B"]
+
+
+def test_activations_through_hbm_or_kept_on_chip() -> None:
+    trace = small_trace(64, layers=1)
+    hbm = run(arch(), trace)
+    sram = run(arch(npu__activations="sram"), trace)
+    res = {r.cycles: next(op for op in r.ops if op.name == "L0.res1") for r in (hbm, sram)}
+    assert res[hbm.cycles].detail["read_bytes"] == 2 * 64 * 4096 * 2
+    assert res[sram.cycles].detail["read_bytes"] == 0
+    assert sram.cycles < hbm.cycles
 
 
 @pytest.mark.parametrize(("override", "faster"), [
@@ -175,6 +280,7 @@ def test_naive_pim_is_npu_plus_pim_sum() -> None:
     ({"memory__hbm__org": {"channels": 16}}, False),
     ({"npu__array": [64, 64]}, False),
     ({"npu__arrays": 2}, False),
+    ({"memory__pim__refresh": False}, True),
     ({"memory__hbm__org": {"channels": 64}}, True),
 ])
 def test_parameters_change_results_without_code_changes(override: dict, faster: bool) -> None:  # type: ignore[type-arg]
@@ -191,18 +297,31 @@ def test_more_sub_batches_and_batches_run() -> None:
     assert r64.metrics["sub_batches"] == 1  # below sub_batch_min_batch
 
 
+def test_gpu_presets_launch_overhead_and_per_request_attention() -> None:
+    trace = small_trace(64, layers=1)
+    a100 = run(arch("gpu"), trace)
+    h100 = run(arch("gpu", gpu__preset="h100-sxm"), trace)
+    assert h100.cycles < a100.cycles and a100.metrics["gpu_launch_us"] == 5.0
+    per_req = run(arch("gpu", gpu__attention="per_request"), trace)
+    kernels = [op for op in per_req.ops if op.kind == "attention"]
+    assert len(kernels) == 64
+    # 64 attention kernels instead of one: 63 more launches of 5 us at 1 GHz (+ slack for the
+    # per-kernel roofline of each request).
+    assert per_req.cycles - a100.cycles >= 63 * 5000 - 1000
+    free = run(arch("gpu", gpu__launch_us=0.0, gpu__peak_tflops=624.0), trace)
+    assert free.cycles < a100.cycles
+
+
 def test_result_contents_and_energy_rows() -> None:
     from sim.tech.costing import cost
     from sim.tech.table import TechTable
 
     r = run(arch(), small_trace(256, layers=1))
-    for key in ("hbm.rd", "hbm.act", "hbm.background_ns", "pim.comp", "pim.gact",
-                "npu.mac_fp16.mac", "npu.vector.op"):
+    for key in ("hbm.rd", "hbm.wr", "hbm.act", "hbm.background_ns", "pim.comp", "pim.gact",
+                "pim.gwrite", "pim.readres", "npu.mac_fp16.mac", "npu.vector.op"):
         assert r.ledger[key] > 0, key
     units = {op.unit for op in r.ops}
     assert units == {"npu", "pim", "vector"}
-    attn = [op for op in r.ops if op.kind == "attention"]
-    assert len(attn) == 256 and all(op.end > op.start for op in attn)
     table = TechTable(28)
     for name in ("core.yaml", "npu_pim.yaml"):
         table.add_file(ROOT / "sim" / "tech" / "tables" / name, override=False)
@@ -211,7 +330,8 @@ def test_result_contents_and_energy_rows() -> None:
     # ACT energy = count x 828 pJ (row derived from IDD in the table).
     assert costing.energy_pj["hbm.act"] == pytest.approx(r.ledger["hbm.act"] * 828)
     g = run(arch("gpu"), small_trace(256, layers=1))
-    assert cost(g, table).energy_pj["gpu.active_ns"] == pytest.approx(g.seconds * 1e9 * 400e3)
+    assert cost(g, table).energy_pj["gpu.a100-40gb.active_ns"] == pytest.approx(
+        g.seconds * 1e9 * 400e3)
 
 
 def test_timeline_plot(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from sim.core.errors import SimError
 from sim.models.npu_pim.workload import llm_decode, sample_context_lengths
-from sim.workload.trace import AttentionOp, GemmOp
+from sim.workload.trace import AttentionOp, GemmOp, Trace
 
 
 def test_gpt3_175b_shapes_per_device() -> None:
@@ -46,9 +46,32 @@ def test_csv_requests(tmp_path: Path) -> None:
     path = tmp_path / "trace.csv"
     path.write_text("seq_len,ch_idx\n10,0\n2000,5\n7,1\n")
     t = llm_decode("gpt3-7b", 3, requests=str(path), layers=1)
-    assert [op.kv_len for op in t.ops if isinstance(op, AttentionOp)] == [10, 2000, 7]
+    attn = [op for op in t.ops if isinstance(op, AttentionOp)]
+    assert [op.kv_len for op in attn] == [10, 2000, 7]
+    assert [op.channel for op in attn] == [0, 5, 1]
     with pytest.raises(SimError, match="fewer than batch"):
         llm_decode("gpt3-7b", 4, requests=str(path), layers=1)
+    again = Trace.model_validate(t.model_dump(mode="json"))
+    assert [op.channel for op in again.ops if isinstance(op, AttentionOp)] == [0, 5, 1]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("seq_len\n10\n")
+    assert [op.channel for op in llm_decode("gpt3-7b", 1, requests=str(plain), layers=1).ops
+            if isinstance(op, AttentionOp)] == [None]
+    # Unplaced requests serialise without the field (content hashes of old traces unchanged).
+    unplaced = llm_decode("gpt3-7b", 1, requests=str(plain), layers=1).model_dump(mode="json")
+    assert all("channel" not in op for op in unplaced["ops"])
+
+
+@pytest.mark.parametrize(("rows", "match"), [
+    ("seq_len,ch_idx\n10,0\nabc,1\n", "line 3, field seq_len: 'abc' is not an integer"),
+    ("seq_len,ch_idx\n10,-1\n", "line 2, field ch_idx: must be >= 0"),
+    ("seq_len,ch_idx\n0,1\n", "line 2, field seq_len: must be >= 1"),
+])
+def test_bad_request_csv_names_line_and_field(tmp_path: Path, rows: str, match: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(rows)
+    with pytest.raises(SimError, match=match):
+        llm_decode("gpt3-7b", rows.count("\n") - 1, requests=str(path), layers=1)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

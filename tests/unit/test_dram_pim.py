@@ -1,18 +1,17 @@
-"""PIM tiles on the event-driven channel (dual and blocked row buffers), hand-derived, and the
-family's closed-form tile timing cross-checked against it; DRAM trace CSV reading."""
+"""PIM tiles beside normal traffic on the event-driven channel (dual and blocked row buffers),
+hand-derived; the dual-mode stream loss; DRAM trace CSV reading. (PIM-only programs and the
+family's closed form: tests/unit/test_pim_commands.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sim.core.errors import SimError
 from sim.hw.dram import encode, make_config, replay
 from sim.hw.dram.pim_channel import PimTile, dual_mode_stream_loss, replay_with_pim
 from sim.hw.dram.trace import read_trace_csv
-from sim.models.npu_pim.pim import PimParams, head_cycles, tile_cycles
 
 CFG = make_config()
 ORG = CFG.org
@@ -55,16 +54,6 @@ def test_blocked_mode_tile_waits_for_older_reads_and_closes_rows() -> None:
                         log=True)
     assert r.latency.tolist() == [32]
     assert r.tile_start == [36] and r.tile_end == [36 + 191]
-
-
-@pytest.mark.parametrize(("lanes", "comps", "heads"), [(16, 8, 4), (16, 2, 1), (32, 4, 2),
-                                                      (8, 16, 1)])
-def test_closed_form_tile_matches_event_model(lanes: int, comps: int, heads: int) -> None:
-    pim = PimParams(lanes=lanes)
-    hc = int(head_cycles(CFG, pim, comps))
-    r = replay_with_pim(CFG, [], [], [], [PimTile(0, heads, hc)] * 3, 2)
-    ends = np.diff([0, *r.tile_end])
-    assert ends.tolist() == [tile_cycles(CFG, pim, comps, heads)] * 3
 
 
 def test_dual_mode_interference_is_partial() -> None:

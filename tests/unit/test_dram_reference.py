@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from sim.evaluation.dram_replay import energy_pj
 from sim.hw.dram import make_config, replay
 from sim.hw.dram.replay import DramStats
-from sim.evaluation.dram_replay import energy_pj
 from sim.hw.dram.trace import random_addresses
 from sim.tech import load_tables
 

@@ -281,8 +281,10 @@ def dual_mode_stream_loss(cfg: HbmConfig, heads: int, head_cycles: int, tiles: i
     Both runs replay the same stream of one channel; the loss compares the requests completed
     by the time the last tile ends, with and without the tiles.
     """
-    org = cfg.org
-    tile_len = heads * head_cycles + 120
+    org, t = cfg.org, cfg.timing
+    # Upper bound of one tile: precharge, one G_ACT per (rank, bank group) tFAW apart, tRCDRD.
+    activation = t.tRP + org.ranks * org.bankgroups * t.tFAW + t.tRCDRD
+    tile_len = heads * head_cycles + activation
     n = max(256, 2 * tiles * tile_len // org.burst_cycles)
     addrs = np.arange(n * org.channels, dtype=np.int64) * org.request_bytes
     ch0 = addrs[decode(addrs, org).channel == 0][:n]

@@ -35,6 +35,14 @@ class NpuSpec(StrictModel):
     vector: VectorUnit = Field(default_factory=VectorUnit)
     sram_kib: Count = 131072
     """On-chip scratchpad + accumulator SRAM (KiB)."""
+    activations: Literal["hbm", "sram"] = "hbm"
+    """Where ops exchange activations: ``hbm`` (each op loads its inputs from HBM and stores its
+    output there, the op-by-op kernel model of NeuPIMs/ONNXim) or ``sram`` (kept on chip when an
+    op's inputs and outputs fit in the SRAM, streamed through HBM otherwise)."""
+    attention: Literal["per_request", "kv_stream"] = "per_request"
+    """Attention on the NPU (system ``npu``): ``per_request`` = one fused kernel per request,
+    q_len-row GEMVs on the arrays; ``kv_stream`` = KV caches streamed over all channels at the
+    sustained bandwidth with the MACs on the vector unit (an ideal bound)."""
 
 
 class HbmSpec(StrictModel):
@@ -55,7 +63,12 @@ class PimSpec(StrictModel):
     row_buffers: Literal[1, 2] = 2
     fused_comps_readres: bool = True
     channel_mapping: Literal["rr", "clb"] = "clb"
-    """KV-cache channel placement: round-robin or greedy channel load balancing."""
+    """KV-cache channel placement: round-robin or greedy channel load balancing (requests that
+    carry a channel in the trace keep it)."""
+    commands_per_cycle: float = Field(default=1.0, gt=0, le=1024)
+    """PIM instructions the NPU hands to the memory controllers per NPU cycle, in order."""
+    refresh: bool = True
+    """Refresh the PIM banks (all-bank, per rank, tREFI / tRFC) during PIM work."""
 
 
 class MemorySpec(StrictModel):
@@ -65,17 +78,25 @@ class MemorySpec(StrictModel):
     pim: PimSpec = Field(default_factory=PimSpec)
 
 
-class GpuSpec(StrictModel):
-    """Analytic roofline GPU (used only by ``system: gpu``)."""
+GpuPreset = Literal["a100-40gb", "a100-80gb", "h100-sxm"]
 
-    peak_tflops: float = Field(default=312.0, gt=0, le=1e5)
-    """Dense FP16 peak (TFLOP/s)."""
-    bandwidth_gbs: float = Field(default=1555.0, gt=0, le=1e6)
-    """Memory bandwidth (GB/s)."""
+
+class GpuSpec(StrictModel):
+    """Analytic roofline GPU (used only by ``system: gpu``); peak, bandwidth and launch overhead
+    come from the preset's technology-table rows unless overridden here."""
+
+    preset: GpuPreset = "a100-40gb"
+    peak_tflops: float | None = Field(default=None, gt=0, le=1e5)
+    """Dense FP16 peak (TFLOP/s); default: the preset's ``gpu.<preset>.mflop`` row."""
+    bandwidth_gbs: float | None = Field(default=None, gt=0, le=1e6)
+    """Memory bandwidth (GB/s); default: the preset's ``gpu.<preset>.mbyte`` row."""
     compute_eff: float = Field(default=0.8, gt=0, le=1)
     memory_eff: float = Field(default=0.85, gt=0, le=1)
-    launch_us: float = Field(default=0.0, ge=0, le=1e4)
-    """Fixed overhead per kernel (us)."""
+    launch_us: float | None = Field(default=None, ge=0, le=1e4)
+    """Fixed overhead per kernel (us); default: the preset's ``gpu.<preset>.launch`` row."""
+    attention: Literal["batched", "per_request"] = "batched"
+    """``batched``: one attention kernel for the whole batch; ``per_request``: one kernel per
+    request (each pays the launch overhead)."""
 
 
 class NpuPimArch(ArchBase):

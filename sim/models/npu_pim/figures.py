@@ -8,19 +8,19 @@ from sim.core.result import Result
 
 
 def task_spans(result: Result) -> list[tuple[str, int, int, int]]:
-    """(unit, sub_batch, start, end) of every scheduled task (NPU segment or attention)."""
-    spans: dict[tuple[str, str], list[int]] = {}
+    """(unit, sub_batch, start, end) of every stage's work per unit and sub-batch (NPU ops of a
+    stage, or its attention phases)."""
+    spans: dict[tuple[str, int, str], list[int]] = {}
     for op in result.ops:
-        task = str(op.detail.get("task", op.name))
         unit = "pim" if op.unit == "pim" else ("gpu" if op.unit == "gpu" else "npu")
-        key = (task, unit)
         sb = int(op.detail.get("sub_batch", 0))
+        key = (unit, sb, str(op.detail.get("stage", op.name)))
         if key not in spans:
-            spans[key] = [sb, op.start, op.end]
+            spans[key] = [op.start, op.end]
         else:
             span = spans[key]
-            span[1], span[2] = min(span[1], op.start), max(span[2], op.end)
-    return sorted(((unit, s[0], s[1], s[2]) for (_, unit), s in spans.items()),
+            span[0], span[1] = min(span[0], op.start), max(span[1], op.end)
+    return sorted(((unit, sb, s[0], s[1]) for (unit, sb, _), s in spans.items()),
                   key=lambda x: (x[2], x[0]))
 
 

@@ -1,23 +1,30 @@
-"""HBM-PIM command timing: GWRITE, G_ACT, COMP, READRES, COMPS_READRES; attention on PIM.
+"""Attention on HBM-PIM: per-request PIM programs, closed-form channel timing, channel schedule.
 
-All banks of a channel execute in lockstep. One PIM *tile* is: precharge the PIM rows
-(tRP), activate the same row in every bank group (G_ACT = 4 bank activations, so one G_ACT
-fills a rank's tFAW window), wait tRCDRD, then per head ``n`` COMPs (each bank multiplies
-``lanes`` elements of its open row with the global buffer) and one READRES. The COMP spacing is
-rate-matched to column reads: max(burst, tCCD_S) per ``fetch_bytes`` of operands per bank; the
-pipeline is filled by at least ``MIN_COMPS`` COMPs; READRES follows at max(burst, tCCD_L).
-GWRITE copies one row (a query chunk or a logits row) into the channel's global buffer:
-(tCCD_S + tCCD_L) x columns / 2 cycles (96 on HBM2_8Gb_x128).
+Mapping (reference section 4; E_eff = heads x d_k of one device, page = one row of fp16):
 
-Attention mapping (reference section 4): K with one token per bank (a 32-bank tile covers 32
-positions, all heads of a 512-element row chunk); V with 512 tokens per row and head dimensions
-spread over banks. Per-request cycles are closed forms of the per-tile command schedule and are
-vectorised over requests with numpy.
+* K.q (*logit*): per row chunk of E_eff (ceil(E_eff / page) chunks, one GWRITE of the query
+  chunk each), ceil(L / banks) tiles of one token per bank, each with page / d_k heads of
+  ceil(d_k / lanes) COMP beats;
+* S.V (*attend*): per head and per chunk of ``page`` tokens, one GWRITE of the score row, then
+  ceil(d_k / banks) tiles with one head of ceil(chunk / lanes) beats.
+
+A channel executes its program in order; :class:`ChannelClock` is the closed form of the
+command-level model :mod:`sim.hw.dram.pim_commands` (same rules, with the per-bank command
+loops summed per bank group): a tile precharges the open rows, activates every bank group
+(tFAW apart per rank), then streams its beats through each bank's GEMV unit. The unit's timing
+``gemv_cycles`` (:func:`sim.models.npu_pim.arith.unit_cycles`) is the one the ``pim_gemv``
+cocotb bench checks cycle for cycle against the RTL.
+
+The NPU sends the PIM commands of a sub-batch in program order, request after request, at most
+``commands_per_cycle`` per NPU cycle (one instruction per command: GWRITE; per tile one header
+plus one fused COMPS_READRES per head, or n COMPs and a READRES per head unfused); a channel
+cannot start an operation before the NPU has sent it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -26,148 +33,328 @@ import numpy.typing as npt
 from sim.core.errors import SimError
 from sim.core.shapes import ceil_div
 from sim.hw.dram.config import HbmConfig
+from sim.hw.dram.pim_commands import PimDesign, PimOp, gwrite_cycles, readres_spacing
+from sim.models.npu_pim.arith import unit_cycles
 
 IntArray = npt.NDArray[np.int64]
-MIN_COMPS = 6  # pipeline fill: a COMP burst is at least six COMPs long (NewtonSim)
+MIN_COMPS = 6  # pipeline fill: a head streams at least six COMP beats (NewtonSim)
+NEG = -(1 << 40)
 
 
 @dataclass(frozen=True)
 class PimParams:
-    """PIM datapath parameters: MAC lanes per bank, operand bytes, bank fetch per COMP."""
+    """PIM datapath and controller: MAC lanes per bank, operand bytes, bank fetch per COMP."""
 
     lanes: int = 16
     elem_bytes: int = 2
     fetch_bytes: int = 32
     fused: bool = True
-    """Use NeuPIMs' fused COMPS_READRES (one command per head) instead of n COMP + READRES."""
+    """NeuPIMs' fused COMPS_READRES (one command per head) instead of n COMP + READRES."""
+    row_buffers: int = 2
+    refresh: bool = True
 
 
 def comp_spacing(cfg: HbmConfig, pim: PimParams) -> int:
-    """Cycles between COMPs: max(burst, tCCD_S) per ``fetch_bytes`` of lane operands."""
+    """Cycles between COMP beats: max(burst, tCCD_S) per ``fetch_bytes`` of lane operands."""
     per_col = max(cfg.org.burst_cycles, cfg.timing.tCCD_S)
     return per_col * int(ceil_div(pim.lanes * pim.elem_bytes, pim.fetch_bytes))
 
 
-def readres_spacing(cfg: HbmConfig) -> int:
-    """Cycles a READRES occupies after the last COMP: max(burst, tCCD_L)."""
-    return max(cfg.org.burst_cycles, cfg.timing.tCCD_L)
+def gemv_cycles(cfg: HbmConfig, pim: PimParams, beats: int) -> int:
+    """Cycles from a bank GEMV unit's first beat to the result of ``beats`` beats streamed
+    ``comp_spacing`` apart: the RTL-checked :func:`sim.models.npu_pim.arith.unit_cycles`."""
+    return unit_cycles(beats, pim.lanes, comp_spacing(cfg, pim))
 
 
-def head_cycles(cfg: HbmConfig, pim: PimParams, comps: IntArray | int) -> IntArray | int:
-    """Channel cycles of ``comps`` COMPs + one READRES (= one COMPS_READRES)."""
-    return comp_spacing(cfg, pim) * np.maximum(comps, MIN_COMPS) + readres_spacing(cfg)
+def design(cfg: HbmConfig, pim: PimParams) -> PimDesign:
+    """The command-level model's view of this PIM configuration."""
+    return PimDesign(pim.row_buffers, pim.fused, comp_spacing(cfg, pim), MIN_COMPS,
+                     lambda beats: gemv_cycles(cfg, pim, beats), pim.refresh)
+
+
+# -- programs --------------------------------------------------------------------------------
+def logit_program(cfg: HbmConfig, pim: PimParams, kv_len: int, heads: int,
+                  head_dim: int) -> list[PimOp]:
+    """K.q of one request on its channel: GWRITE + tiles per row chunk of E_eff."""
+    page = cfg.org.row_bytes // pim.elem_bytes
+    if head_dim > page:
+        raise SimError(f"head_dim {head_dim} exceeds one PIM row of {page} elements")
+    per_chunk = page // head_dim
+    comps = int(ceil_div(head_dim, pim.lanes))
+    tiles = int(ceil_div(kv_len, cfg.org.banks_per_channel))
+    ops: list[PimOp] = []
+    for c in range(int(ceil_div(heads, per_chunk))):
+        ops.append(PimOp("gwrite"))
+        ops += [PimOp("tile", min(per_chunk, heads - c * per_chunk), comps)] * tiles
+    return ops
+
+
+def attend_program(cfg: HbmConfig, pim: PimParams, kv_len: int, heads: int,
+                   head_dim: int) -> list[PimOp]:
+    """S.V of one request: per head and token chunk, GWRITE of the scores + d_k / banks tiles."""
+    page = cfg.org.row_bytes // pim.elem_bytes
+    tiles = int(ceil_div(head_dim, cfg.org.banks_per_channel))
+    per_head: list[PimOp] = []
+    for start in range(0, kv_len, page):
+        comps = int(ceil_div(min(page, kv_len - start), pim.lanes))
+        per_head += [PimOp("gwrite")] + [PimOp("tile", 1, comps)] * tiles
+    return per_head * heads
+
+
+def commands(op: PimOp, pim: PimParams) -> int:
+    """NPU instructions that carry ``op`` (GWRITE 1; tile: header + heads, or n COMP + READRES
+    per head unfused)."""
+    if op.kind == "gwrite":
+        return 1
+    return 1 + (op.heads if pim.fused else op.heads * (op.comps + 1))
+
+
+def result_bytes(op: PimOp, cfg: HbmConfig, pim: PimParams) -> int:
+    """Bytes of results one operation returns to the NPU (one value per bank and head)."""
+    return op.heads * cfg.org.banks_per_channel * pim.elem_bytes if op.kind == "tile" else 0
+
+
+# -- closed form -----------------------------------------------------------------------------
+@dataclass
+class ChannelClock:
+    """Closed-form state of one channel between PIM operations (absolute HBM cycles). Mirrors
+    :class:`sim.hw.dram.pim_commands.PimChannel` one operation at a time, with the per-bank
+    commands summed per bank group: a group's banks share their activation and last column
+    access, except bank 0 (the first of its group), whose GWRITE row is the latest."""
+
+    cfg: HbmConfig
+    pim: PimParams
+    bus: int = 0
+    g_open: list[int] = field(default_factory=list)  # open rows per (rank, group), rank-major
+    g_col: list[int] = field(default_factory=list)  # latest column access of those rows
+    g_act: list[int] = field(default_factory=list)  # latest activation of those rows
+    gact: list[int] = field(default_factory=list)  # last G_ACT per (rank, group)
+    rank_ready: list[int] = field(default_factory=list)
+    buffer_ready: int = 0
+    buffer_read: int = NEG
+    normal_open: bool = False  # dual: bank 0's normal row buffer holds a GWRITE row
+    normal_col: int = NEG
+    normal_act: int = NEG
+    ref_due: list[int] = field(default_factory=list)
+    busy: int = 0
+
+    def __post_init__(self) -> None:
+        org = self.cfg.org
+        groups = org.ranks * org.bankgroups
+        self.g_open = [0] * groups
+        self.g_col = [NEG] * groups
+        self.g_act = [NEG] * groups
+        self.gact = [NEG] * groups
+        self.rank_ready = [0] * org.ranks
+        self.ref_due = [(r + 1) * self.cfg.timing.tREFI // org.ranks for r in range(org.ranks)]
+
+    @property
+    def dual(self) -> bool:
+        """Dual row buffers (a normal buffer beside the PIM buffer in every bank)."""
+        return self.pim.row_buffers == 2
+
+    def _issue(self, earliest: int, n: int = 1) -> int:
+        """Issue ``n`` commands back to back from ``earliest``; returns the first's cycle."""
+        cyc = max(earliest, self.bus)
+        self.bus = cyc + n
+        return cyc
+
+    def _close_group(self, i: int, earliest: int) -> int:
+        """Precharge the open rows of group ``i``; returns the last precharge cycle."""
+        t = self.cfg.timing
+        n = self.g_open[i]
+        first = self._issue(max(earliest, self.g_col[i] + t.tRTP, self.g_act[i] + t.tRAS), n)
+        self.g_open[i] = 0
+        return first + n - 1
+
+    def _close_normal(self, earliest: int) -> int:
+        t = self.cfg.timing
+        cyc = self._issue(max(earliest, self.normal_col + t.tRTP, self.normal_act + t.tRAS))
+        self.normal_open = False
+        return cyc
+
+    def _last_gact(self, r: int) -> int:
+        groups = self.cfg.org.bankgroups
+        return max(self.gact[r * groups:(r + 1) * groups])
+
+    def _refresh(self, horizon: int, arrival: int) -> None:
+        t, org = self.cfg.timing, self.cfg.org
+        start = max(self.bus, arrival)
+        for r in range(org.ranks):
+            while self.ref_due[r] < start + horizon:
+                due = self.ref_due[r]
+                pres = [self._close_group(r * org.bankgroups + g, due)
+                        for g in range(org.bankgroups) if self.g_open[r * org.bankgroups + g]]
+                if r == 0 and self.normal_open:
+                    pres.append(self._close_normal(due))
+                ref = self._issue(max([due] + [p + t.tRP for p in pres]))
+                self.rank_ready[r] = ref + t.tRFC
+                self.ref_due[r] += t.tREFI
+                start = max(self.bus, arrival)
+
+    # -- operations --------------------------------------------------------------------------
+    def run(self, op: PimOp, arrival: int) -> tuple[int, int]:
+        """Execute one operation arriving at ``arrival``; returns its (start, end)."""
+        if self.pim.refresh:
+            self._refresh(min(estimate(self.cfg, self.pim, op), self.cfg.timing.tREFI // 2),
+                          arrival)
+        begin = max(self.bus, arrival)
+        start, end = self._gwrite(arrival) if op.kind == "gwrite" else self._tile(op, arrival)
+        self.busy += end - begin
+        return start, end
+
+    def _gwrite(self, arrival: int) -> tuple[int, int]:
+        t = self.cfg.timing
+        pre: int | None = None
+        if self.dual and self.normal_open:
+            pre = self._close_normal(arrival)
+        elif not self.dual and self.g_open[0]:  # bank 0 alone: the group's first bank
+            pre = self._issue(max(arrival, self.g_col[0] + t.tRTP, self.g_act[0] + t.tRAS))
+            self.g_open[0] -= 1
+        act = self._issue(max(arrival, self.rank_ready[0], self._last_gact(0) + t.tFAW,
+                              (pre + t.tRP) if pre is not None else arrival))
+        gw = self._issue(max(act + t.tRCDRD, self.buffer_read + 1))
+        self.buffer_ready = gw + gwrite_cycles(self.cfg)
+        if self.dual:
+            self.normal_open, self.normal_act, self.normal_col = True, act, self.buffer_ready
+        else:
+            self.g_open[0] += 1
+            self.g_col[0] = max(self.g_col[0], self.buffer_ready)
+            self.g_act[0] = max(self.g_act[0], act)
+        return (pre if pre is not None else act), self.buffer_ready
+
+    def _tile(self, op: PimOp, arrival: int) -> tuple[int, int]:
+        t, org, pim = self.cfg.timing, self.cfg.org, self.pim
+        groups = org.bankgroups
+        pre_end: dict[int, int] = {}
+        start: int | None = None
+        for i in range(org.ranks * groups):
+            if self.g_open[i]:
+                n = self.g_open[i]
+                pre_end[i] = self._close_group(i, arrival)
+                start = pre_end[i] - n + 1 if start is None else start
+        last = NEG
+        for g in range(groups):
+            for r in range(org.ranks):
+                i = r * groups + g
+                ok = max(arrival, self.rank_ready[r], self.gact[i] + t.tRC,
+                         pre_end.get(i, NEG) + t.tRP, self._last_gact(r) + t.tFAW)
+                if r == 0 and self.dual:
+                    ok = max(ok, self.normal_act + (t.tRRD_L if g == 0 else t.tRRD_S))
+                cyc = self._issue(ok)
+                start = cyc if start is None else start
+                self.gact[i] = self.g_act[i] = cyc
+                self.g_open[i] = org.banks_per_group
+                last = max(last, cyc)
+        assert start is not None
+        beats = max(op.comps, MIN_COMPS)
+        spacing = comp_spacing(self.cfg, pim)
+        head0 = self._issue(max(last + t.tRCDRD, self.buffer_ready))
+        if pim.fused:
+            self.bus = head0 + (op.heads - 1) * beats * spacing + 1
+            last_col = head0 + (op.heads * beats - 1) * spacing
+            end = head0 + gemv_cycles(self.cfg, pim, op.heads * beats)
+        else:
+            rs = readres_spacing(self.cfg)
+            per_head = max(gemv_cycles(self.cfg, pim, beats), (op.comps - 1) * spacing + 1)
+            last_col = head0 + (op.heads - 1) * (per_head + rs) + per_head
+            self.bus = last_col + 1
+            end = last_col + rs
+        for i in range(org.ranks * groups):
+            self.g_col[i] = last_col
+        self.buffer_read = last_col
+        return start, end
+
+
+def estimate(cfg: HbmConfig, pim: PimParams, op: PimOp) -> int:
+    """The controller's estimate of an operation's duration (cycles), for the refresh check:
+    a GWRITE's activation and copy; a tile's precharges, activations and beats."""
+    t, org = cfg.timing, cfg.org
+    if op.kind == "gwrite":
+        return t.tRP + t.tRCDRD + gwrite_cycles(cfg)
+    beats = max(op.comps, MIN_COMPS)
+    if pim.fused:
+        compute = gemv_cycles(cfg, pim, op.heads * beats)
+    else:
+        compute = op.heads * (gemv_cycles(cfg, pim, beats) + readres_spacing(cfg))
+    return (org.banks_per_channel + gact_span(cfg) + t.tRCDRD + compute)
 
 
 @lru_cache(maxsize=64)
-def gact_schedule(cfg: HbmConfig) -> tuple[int, ...]:
-    """Issue cycles of the G_ACTs of one tile, relative to the PIM precharge at cycle 0.
-
-    One G_ACT per bank group and rank, bank groups outer, ranks inner; each must satisfy: tRP
-    after the precharge, one row command per cycle, tRRD_S / tRRD_L after the previous G_ACT of
-    its rank, and tFAW (a G_ACT activates 4 banks, so it counts as four activations).
-    """
+def gact_span(cfg: HbmConfig) -> int:
+    """Cycles from a tile's first G_ACT to its last: one per (bank group, rank), ranks
+    interleaved, tFAW apart within a rank, one command per cycle."""
     t, org = cfg.timing, cfg.org
-    acts: list[list[int]] = [[] for _ in range(org.ranks)]
-    issued: list[int] = []
-    row_bus = 0
-    for _bg in range(org.bankgroups):
-        for rank in range(org.ranks):
-            earliest = max(t.tRP, row_bus)
-            window = acts[rank]
-            if window:
-                earliest = max(earliest, window[-1] + t.tRRD_S)
-            per_gact = org.banks_per_group
-            if len(window) * per_gact >= 4:
-                # The 4th-most-recent bank activation bounds this one by tFAW.
-                flat = [c for c in window for _ in range(per_gact)]
-                earliest = max(earliest, flat[-4] + t.tFAW)
-            window.append(earliest)
-            issued.append(earliest)
-            row_bus = earliest + 1
-    return tuple(issued)
+    last = [NEG] * org.ranks
+    cyc = -1
+    for _g in range(org.bankgroups):
+        for r in range(org.ranks):
+            cyc = max(cyc + 1, last[r] + t.tFAW, 0)
+            last[r] = cyc
+    return cyc
 
 
-def tile_overhead(cfg: HbmConfig) -> int:
-    """Cycles from a tile's PIM precharge to its first COMP: last G_ACT + tRCDRD."""
-    return gact_schedule(cfg)[-1] + cfg.timing.tRCDRD
-
-
-def tile_cycles(cfg: HbmConfig, pim: PimParams, comps: IntArray | int,
-                heads: IntArray | int) -> IntArray | int:
-    """Channel cycles of one tile: activation overhead + ``heads`` x COMPS_READRES."""
-    return tile_overhead(cfg) + heads * head_cycles(cfg, pim, comps)
-
-
-def gwrite_cycles(cfg: HbmConfig) -> int:
-    """Cycles of one GWRITE: (tCCD_S + tCCD_L) x columns / 2."""
-    return (cfg.timing.tCCD_S + cfg.timing.tCCD_L) * max(1, cfg.org.columns // 2)
-
-
+# -- schedule of a sub-batch's attention -----------------------------------------------------
 @dataclass
-class AttentionOnPim:
-    """Per-request PIM cycles and command counts of one layer's attention (arrays over requests).
+class PhaseRun:
+    """One attention phase (K.q or S.V) of a set of requests on the channels."""
 
-    ``logit``/``attend`` are the channel cycles of the K.q and S.V parts; counts are per request.
-    """
-
-    logit: IntArray
-    attend: IntArray
-    gwrite: IntArray
-    gact: IntArray
-    pre: IntArray
-    comp: IntArray
-    readres: IntArray
-    result_bytes: IntArray
-
-    @property
-    def cycles(self) -> IntArray:
-        """Total channel cycles per request."""
-        return self.logit + self.attend
+    request_start: IntArray
+    """Cycle (HBM clock) each request's first PIM operation starts."""
+    request_end: IntArray
+    """Cycle (HBM clock) each request's last result is back at the NPU."""
+    channel_busy: IntArray
+    """Cycles each channel spent on PIM operations in this phase."""
+    commands: int
+    issue_end: float
+    pim_counts: dict[str, float]
 
 
-def attention_on_pim(cfg: HbmConfig, pim: PimParams, kv_len: IntArray, heads: int,
-                     head_dim: int) -> AttentionOnPim:
-    """Cycles and commands of K.q and S.V for each request (``kv_len`` tokens) on one channel."""
-    org = cfg.org
-    page = org.row_bytes // pim.elem_bytes  # elements per row
-    nb = org.banks_per_channel
-    if head_dim > page:
-        raise SimError(f"head_dim {head_dim} exceeds one PIM row of {page} elements")
-    L = np.asarray(kv_len, dtype=np.int64)
-    e_eff = heads * head_dim
-    gw = gwrite_cycles(cfg)
-    comps_head = int(ceil_div(head_dim, pim.lanes))
-    per_chunk = page // head_dim
-    chunks = int(ceil_div(e_eff, page))
-    k_tiles = np.asarray(ceil_div(L, nb), dtype=np.int64)
-    logit = np.zeros_like(L)
-    gact = np.zeros_like(L)
-    comp = np.zeros_like(L)
-    readres = np.zeros_like(L)
-    for c in range(chunks):
-        hc = min(per_chunk, heads - c * per_chunk)
-        logit += gw + k_tiles * tile_cycles(cfg, pim, comps_head, hc)
-        comp += k_tiles * hc * comps_head
-        readres += k_tiles * hc
-    n_k_tiles = k_tiles * chunks
-    # S.V: per head, per 512-token chunk: GWRITE of the logits row, ceil(d_k / banks) tiles.
-    v_tiles_per = int(ceil_div(head_dim, nb))
-    full, rest = L // page, L % page
-    full_chunk = gw + v_tiles_per * tile_cycles(cfg, pim, int(ceil_div(page, pim.lanes)), 1)
-    rest_chunk = np.where(rest > 0, gw + v_tiles_per * tile_cycles(
-        cfg, pim, ceil_div(rest, pim.lanes), 1), 0)
-    attend = heads * (full * full_chunk + rest_chunk)
-    seq_chunks = np.asarray(ceil_div(L, page), dtype=np.int64)
-    n_v_tiles = heads * seq_chunks * v_tiles_per
-    comp += heads * v_tiles_per * (full * int(ceil_div(page, pim.lanes))
-                                   + ceil_div(rest, pim.lanes))
-    readres += n_v_tiles
-    gact = np.asarray((n_k_tiles + n_v_tiles) * org.ranks * org.bankgroups, dtype=np.int64)
-    gwrite = np.asarray(chunks + heads * seq_chunks, dtype=np.int64)
-    # Each READRES returns one fp16 result per bank.
-    result_bytes = readres * nb * pim.elem_bytes
-    return AttentionOnPim(logit, attend, gwrite, gact, n_k_tiles + n_v_tiles, comp, readres,
-                          result_bytes)
+def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
+              channel: IntArray, start: int, clocks: list[ChannelClock],
+              commands_per_cycle: float, ratio: float) -> PhaseRun:
+    """Send every request's program (in request order) and run the channels from cycle
+    ``start``; ``ratio`` = NPU cycles per HBM cycle converts the issue rate."""
+    t = cfg.timing
+    issue = float(start)
+    per_cmd = 1.0 / (commands_per_cycle * ratio)  # HBM cycles per NPU instruction
+    starts = np.zeros(len(programs), dtype=np.int64)
+    ends = np.zeros(len(programs), dtype=np.int64)
+    busy0 = np.array([c.busy for c in clocks], dtype=np.int64)
+    counts = {"gwrite": 0.0, "tile": 0.0, "commands": 0.0, "heads": 0.0, "beats": 0.0}
+    for i, prog in enumerate(programs):
+        clock = clocks[int(channel[i])]
+        end = start
+        first: int | None = None
+        for op in prog:
+            n = commands(op, pim)
+            issue += n * per_cmd
+            b, e = clock.run(op, int(np.ceil(issue)))
+            first = b if first is None else first
+            end = max(end, e)
+            counts[op.kind] += 1
+            counts["commands"] += n
+            if op.kind == "tile":
+                counts["heads"] += op.heads
+                counts["beats"] += op.heads * op.comps
+        starts[i] = start if first is None else first
+        ends[i] = end + t.CL + cfg.org.burst_cycles  # the last result crosses the data bus
+    busy = np.array([c.busy for c in clocks], dtype=np.int64) - busy0
+    return PhaseRun(starts, ends, busy, int(counts["commands"]), issue, counts)
+
+
+def new_clocks(cfg: HbmConfig, pim: PimParams) -> list[ChannelClock]:
+    """Fresh closed-form clocks for every channel."""
+    return [ChannelClock(cfg, pim) for _ in range(cfg.org.channels)]
+
+
+# -- channel placement -----------------------------------------------------------------------
+def request_cost(cfg: HbmConfig, pim: PimParams, kv_len: int, heads: int,
+                 head_dim: int) -> int:
+    """Estimated PIM cycles of one request (sum of operation estimates), for placement."""
+    ops = (logit_program(cfg, pim, kv_len, heads, head_dim)
+           + attend_program(cfg, pim, kv_len, heads, head_dim))
+    return sum(estimate(cfg, pim, op) for op in ops)
 
 
 def assign_channels(cost: IntArray, channels: int, policy: str) -> IntArray:
@@ -188,9 +375,13 @@ def assign_channels(cost: IntArray, channels: int, policy: str) -> IntArray:
 
 
 def split_sub_batches(channel: IntArray, parts: int) -> IntArray:
-    """Sub-batch of each request: within each channel, requests alternate 0, 1, ..., parts-1."""
+    """Sub-batch of each request: within each channel its requests are dealt to the sub-batches
+    in turn, and the channel after one with a remainder starts where that one stopped, so the
+    sub-batches differ by at most one request overall (NeuPIMs' alternating ceil / floor)."""
     out = np.zeros(len(channel), dtype=np.int64)
+    first = 0
     for ch in np.unique(channel):
         idx = np.nonzero(channel == ch)[0]
-        out[idx] = np.arange(len(idx)) % parts
+        out[idx] = (first + np.arange(len(idx))) % parts
+        first = (first + len(idx)) % parts
     return out

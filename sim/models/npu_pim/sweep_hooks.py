@@ -13,14 +13,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from sim.family import PointData, Reference, SweepData, matched_ratios
-from sim.models.npu_pim.table import PUBLISHED
+from sim.models.npu_pim.reference import PAPER_SPEEDUPS as PUBLISHED
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FAMILY = "npu_pim"
 SYSTEM = "arch.system"
-SOURCE = "NeuPIMs (ASPLOS 2024), shared/reference/npu_pim.md section 1"
+SOURCE = "NeuPIMs (ASPLOS 2024)"
 # The naive baseline models blocked mode, so its PIM fields differ from NeuPIMs' by definition;
 # they are left out when matching it with a NeuPIMs-style point.
 PIM_COUPLED = ("arch.memory.pim.row_buffers", "arch.memory.pim.fused_comps_readres",

@@ -1,24 +1,31 @@
-"""The four systems on one trace: GPU roofline, NPU-only, naive NPU+PIM, NeuPIMs-style.
+"""The NPU systems on one trace: NPU-only, naive NPU+PIM and NeuPIMs-style, stage by stage.
 
-The trace is cut into *segments*: maximal runs of attention ops (one per request) and runs of
-everything else (GEMMs and element-wise ops, NPU work). Each segment becomes one task per
-sub-batch; SimPy runs the sub-batch chains over the NPU and PIM resources, so one sub-batch's
-GEMMs overlap the other's attention on PIM exactly when the resources allow it:
+The trace is cut per decoder layer (ops named ``L<layer>.``) into three parts, as the NeuPIMs
+simulator's stage program does: **A** = the NPU ops before the layer's attention (layernorm,
+QKV), **B** = the attention (one op per request), **E** = the NPU ops after it (projection,
+residuals, layernorm, FFN). Ops without a layer prefix form part A before the first attention
+and part E after it.
 
-* ``npu``: attention on the NPU's vector unit, KV read through HBM (per-channel transfer time).
-* ``naive_pim``: attention on PIM, one sub-batch, single row buffer: NPU tasks also hold the
-  memory, so PIM and normal accesses never overlap.
-* ``neupims``: dual row buffers, ``sub_batches`` interleaved (when the batch is large enough),
-  KV caches placed by channel load balancing; NPU weight streams lose the bandwidth that
-  concurrent PIM tiles take (activation windows, command and data buses), as measured on the
-  event-driven channel model. Weights of an NPU segment that fit in the SRAM are loaded once
-  for both sub-batches.
-* ``gpu``: analytic roofline per op, no cycle-level model.
+Without sub-batching the parts run one after another (cycles per layer = A + B + E). NeuPIMs
+with sub-batching splits the batch into two halves (per channel, alternating requests) and runs
+a two-unit pipeline of stages: in every stage one sub-batch's NPU work (E of a layer merged with
+A of the next) runs beside the other sub-batch's attention on PIM, and the stage ends when both
+are done (2 x layers + 2 stages, A..F for two layers). With dual row buffers the NPU's HBM
+streams lose the bandwidth that concurrent PIM tiles take (measured on the event-driven channel,
+:func:`sim.hw.dram.pim_channel.dual_mode_stream_loss`); with one row buffer NPU and PIM work of
+a stage cannot overlap at all.
+
+Attention: on PIM (:mod:`sim.models.npu_pim.pim`), K.q then S.V, each phase ending when the last
+request's results are back and softmaxed (NPU vector unit, in request order); on the NPU
+(:mod:`sim.models.npu_pim.npu`), per request or as a KV stream. The stage program runs on the
+shared event engine (:mod:`sim.core.engine`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,323 +39,493 @@ from sim.hw.dram.config import HbmConfig
 from sim.hw.dram.pim_channel import dual_mode_stream_loss
 from sim.hw.dram.stream import stream_efficiency, transfer_ledger
 from sim.models.npu_pim.arch import NpuPimArch
-from sim.models.npu_pim.npu import gemm_timing, gemv_vector_cycles, vector_cycles, vector_ops
+from sim.models.npu_pim.npu import (
+    attention_head_cycles,
+    eltwise_bytes,
+    gemm_timing,
+    gemv_vector_cycles,
+    stream_gemm,
+    vector_cycles,
+    vector_ops,
+)
 from sim.models.npu_pim.pim import (
+    MIN_COMPS,
     PimParams,
     assign_channels,
-    attention_on_pim,
-    head_cycles,
+    attend_program,
+    comp_spacing,
+    logit_program,
+    new_clocks,
+    request_cost,
+    run_phase,
     split_sub_batches,
 )
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, GemvOp, Op, Trace
 
 IntArray = npt.NDArray[np.int64]
 OP_KINDS = ("gemm", "gemv", "attention", "eltwise")
+LAYER = re.compile(r"^L(\d+)\.")
 
 
 @dataclass
-class Segment:
-    """A run of ops of one kind: ``attn`` (attention ops, one per request) or ``npu``."""
+class Piece:
+    """Consecutive ops of one layer part: ``A``/``E`` (NPU ops) or ``B`` (attention ops)."""
 
-    kind: str
+    layer: int
+    part: str
     ops: list[Op]
 
 
 @dataclass
 class Task:
-    """Work of one segment for one sub-batch on one unit, with its op records (relative)."""
+    """One sub-batch's share of one or more pieces on one unit (``npu`` or ``pim``)."""
+
+    unit: str
+    sub_batch: int
+    pieces: list[Piece]
+    cycles: int = 0
+    records: list[OpRecord] = field(default_factory=list)
+    pim_busy: npt.NDArray[np.float64] | None = None
+
+
+@dataclass
+class StageRun:
+    """One stage: name, start and end (NPU cycles), per-channel PIM busy cycles."""
 
     name: str
-    unit: str  # npu | pim
+    start: int
+    end: int
+    pim_busy: npt.NDArray[np.float64]
+
+
+@dataclass
+class SystemRun:
+    """Outcome of scheduling: cycles, op records (absolute), stages, busy cycles per unit."""
+
     cycles: int
-    sub_batch: int
-    records: list[OpRecord] = field(default_factory=list)
-    start: int = 0
-    warm: bool = False
-    """NPU task that relies on the previous NPU task having loaded the same weights."""
+    records: list[OpRecord]
+    stages: list[StageRun]
+    busy: dict[str, int]
 
 
-def segments(trace: Trace) -> list[Segment]:
-    """Cut the trace into attention and NPU segments; unsupported kinds raise."""
-    out: list[Segment] = []
+def check_kinds(trace: Trace) -> None:
+    """Reject op kinds the family does not model."""
     for op in trace.ops:
         if op.kind not in OP_KINDS:
             raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
                                      "family npu_pim", accepted=", ".join(OP_KINDS))
-        kind = "attn" if op.kind == "attention" else "npu"
-        if out and out[-1].kind == kind:
+
+
+def pieces(trace: Trace) -> list[Piece]:
+    """Cut the trace into layer parts (see the module docstring)."""
+    check_kinds(trace)
+    out: list[Piece] = []
+    seen_attention: set[int] = set()
+    for op in trace.ops:
+        match = LAYER.match(op.name)
+        layer = int(match.group(1)) if match else -1
+        if op.kind == "attention":
+            part = "B"
+            seen_attention.add(layer)
+        else:
+            part = "E" if layer in seen_attention else "A"
+        if out and out[-1].layer == layer and out[-1].part == part:
             out[-1].ops.append(op)
         else:
-            out.append(Segment(kind, [op]))
+            out.append(Piece(layer, part, [op]))
     return out
 
 
+def stage_name(index: int, total: int) -> str:
+    """Name of stage ``index`` of ``total`` in a pipelined run: A and B fill the pipeline, E and
+    F drain it, the stages between alternate C and D (A..F for two layers; with more layers C
+    and D repeat, one pair per layer boundary)."""
+    if index < 2:
+        return "AB"[index]
+    if index >= total - 2:
+        return "EF"[index - total + 2]
+    return "CD"[index % 2]
+
+
 class SystemModel:
-    """Schedules a trace on one of the four systems described by ``arch``."""
+    """Schedules a trace on the ``npu``, ``naive_pim`` or ``neupims`` system of ``arch``."""
 
     def __init__(self, arch: NpuPimArch) -> None:
         self.arch = arch
         self.hbm: HbmConfig = arch.hbm_config()
-        self.pim = PimParams(lanes=arch.memory.pim.lanes,
-                             fused=arch.memory.pim.fused_comps_readres)
+        mem = arch.memory.pim
+        self.pim = PimParams(lanes=mem.lanes, fused=mem.fused_comps_readres,
+                             row_buffers=mem.row_buffers, refresh=mem.refresh)
         self.ratio = arch.npu.freq_mhz / self.hbm.org.freq_mhz  # NPU cycles per HBM cycle
         self.ledger = Ledger()
         self.counts: dict[str, float] = {"pim_commands": 0.0, "dram_requests": 0.0,
-                                         "macs_npu": 0.0, "macs_pim": 0.0, "hbm_bytes": 0.0}
-        self.bus_share = 0.0  # share of channel buses taken by concurrent PIM work
+                                         "macs_npu": 0.0, "macs_pim": 0.0, "hbm_bytes": 0.0,
+                                         "pim_busy": 0.0}
+        self._attention_cache: dict[tuple[Any, ...], tuple[
+            int, list[OpRecord], npt.NDArray[np.float64], Ledger, dict[str, float]]] = {}
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- basics ----------------------------------------------------------------------------
     @property
     def uses_pim(self) -> bool:
         """Whether attention runs on PIM."""
         return self.arch.system in ("naive_pim", "neupims")
 
+    @property
+    def blocked(self) -> bool:
+        """One row buffer: PIM and normal accesses to a bank never overlap."""
+        return self.uses_pim and self.arch.memory.pim.row_buffers == 1
+
+    def bytes_per_cycle(self, share: float = 0.0) -> float:
+        """Sustained HBM bytes per NPU cycle over all channels, less a PIM ``share``."""
+        org = self.hbm.org
+        per_hbm_cycle = org.channel_bytes_per_cycle * stream_efficiency(self.hbm) * org.channels
+        return per_hbm_cycle * (1.0 - share) / self.ratio
+
     def hbm_to_npu(self, hbm_cycles: float) -> int:
-        """Convert HBM command-clock cycles to NPU cycles (rounded up)."""
+        """HBM command-clock cycles to NPU cycles (rounded up)."""
         return int(np.ceil(hbm_cycles * self.ratio))
 
-    def channel_rate(self) -> float:
-        """Sustained bytes per HBM cycle of one channel on sequential streams."""
-        return self.hbm.org.channel_bytes_per_cycle * stream_efficiency(self.hbm)
-
-    def read_cycles(self, nbytes: float) -> int:
-        """NPU cycles to stream ``nbytes`` over all channels (less the PIM bus share)."""
-        rate = self.channel_rate() * self.hbm.org.channels * (1.0 - self.bus_share)
-        return self.hbm_to_npu(nbytes / rate) if nbytes > 0 else 0
-
-    def add_hbm(self, nbytes: float, write: bool = False) -> None:
-        """Account a bulk transfer's DRAM commands in the ledger."""
+    def add_hbm(self, nbytes: float, write: bool = False, ledger: Ledger | None = None) -> None:
+        """Account a bulk transfer's DRAM commands (in ``ledger``, default the run's)."""
         if nbytes > 0:
-            self.ledger.merge(transfer_ledger(self.hbm, nbytes, write))
-            self.counts["dram_requests"] += nbytes / self.hbm.org.request_bytes
-            self.counts["hbm_bytes"] += nbytes
+            (self.ledger if ledger is None else ledger).merge(
+                transfer_ledger(self.hbm, nbytes, write))
+            if ledger is None:
+                self.counts["dram_requests"] += nbytes / self.hbm.org.request_bytes
+                self.counts["hbm_bytes"] += nbytes
 
-    # -- NPU segments ----------------------------------------------------------------------
-    def npu_op(self, op: Op, share: float, rows: int, batch: int,
-               warm: bool = False) -> tuple[int, OpRecord]:
-        """(cycles, record) of one GEMM/GEMV/eltwise op for a sub-batch of ``rows`` requests;
-        ``warm``: the weights are still in SRAM from the previous sub-batch (no DMA)."""
+    # -- NPU ops ---------------------------------------------------------------------------
+    def npu_op(self, op: Op, rows: int, batch: int, share: float) -> tuple[OpRecord, Ledger]:
+        """One GEMM/GEMV/element-wise op for a sub-batch of ``rows`` of ``batch`` requests, with
+        a ``share`` of the HBM bandwidth taken by concurrent PIM work: its record (at cycle 0)
+        and its actions (HBM bursts as ``hbm_bytes_read``/``hbm_bytes_written``)."""
         npu = self.arch.npu
+        bw = self.bytes_per_cycle(share)
+        sram = npu.sram_kib * 1024.0
+        to_hbm = npu.activations == "hbm"
+        acts = Ledger()
         if isinstance(op, GemmOp | GemvOp):
             m = op.m if isinstance(op, GemmOp) else op.batch
-            m_s = rows if m == batch else max(1, int(np.ceil(m * share)))
+            m_s = rows if m == batch else max(1, int(np.ceil(m * rows / batch)))
+            fits = m_s * (op.k + op.n) * op.a_bits / 8 <= sram / 2
+            run = stream_gemm(npu, m_s, op.k, op.n, op.a_bits, bw, sram, to_hbm or not fits)
             g = gemm_timing(npu, m_s, op.k, op.n, op.a_bits)
-            wbytes = op.k * op.n * op.b_bits / 8
-            dma = 0 if warm else self.read_cycles(wbytes)
-            if not warm:
-                self.add_hbm(wbytes)
-                self.ledger.add("npu.sram.write_bit", wbytes * 8)
-            self.ledger.add("npu.mac_fp16.mac", g.macs)
-            self.ledger.add("npu.sram.read_bit", g.sram_read_bits)
-            self.ledger.add("npu.sram.write_bit", g.sram_write_bits)
-            self.counts["macs_npu"] += g.macs
-            cyc = max(g.cycles, dma)
-            detail = {"compute_cycles": g.cycles, "dma_cycles": dma, "weights_resident": warm}
-            return cyc, OpRecord(op.name, op.kind, "npu", 0, cyc, g.macs, {}, detail)
+            acts.add("npu.mac_fp16.mac", g.macs)
+            acts.add("npu.sram.read_bit", g.sram_read_bits)
+            acts.add("npu.sram.write_bit", g.sram_write_bits + run.read_bytes * 8)
+            return OpRecord(op.name, op.kind, "npu", 0, run.cycles, g.macs, {},
+                            {"compute_cycles": run.compute_cycles, "read_bytes": run.read_bytes,
+                             "write_bytes": run.write_bytes}), acts
         assert isinstance(op, EltwiseOp)
-        elems = max(1, int(np.ceil(op.elements * share)))
-        cyc = vector_cycles(npu, op.function, elems)
-        self.ledger.add("npu.vector.op", vector_ops(op.function, elems))
-        self.ledger.add("npu.sram.read_bit", elems * op.a_bits)
-        self.ledger.add("npu.sram.write_bit", elems * op.a_bits)
-        return cyc, OpRecord(op.name, op.kind, "vector", 0, cyc, 0, {}, {})
+        elems = max(1, int(np.ceil(op.elements * rows / batch)))
+        compute = vector_cycles(npu, op.function, elems)
+        read, write = eltwise_bytes(op.function, elems, op.a_bits)
+        if not to_hbm and read + write <= sram:
+            read = write = 0.0
+        cycles = max(compute, int(np.ceil((read + write) / bw)))
+        acts.add("npu.vector.op", vector_ops(op.function, elems))
+        acts.add("npu.sram.read_bit", elems * op.a_bits)
+        acts.add("npu.sram.write_bit", elems * op.a_bits)
+        return OpRecord(op.name, op.kind, "vector", 0, cycles, 0, {},
+                        {"compute_cycles": compute, "read_bytes": read, "write_bytes": write}), acts
 
-    def segment_fits_sram(self, seg: Segment, rows: int) -> bool:
-        """Whether all weights of an NPU segment plus one op's activations fit in the SRAM."""
-        weights = sum(op.k * op.n * op.b_bits / 8 for op in seg.ops
-                      if isinstance(op, GemmOp | GemvOp))
-        acts = max((rows * (op.k + op.n) * op.a_bits / 8 for op in seg.ops
-                    if isinstance(op, GemmOp | GemvOp)), default=0.0)
-        return weights > 0 and weights + acts <= self.arch.npu.sram_kib * 1024
+    def npu_task(self, task: Task, rows: int, batch: int, loss: float = 0.0,
+                 window: int = 0) -> None:
+        """Time the NPU ops of ``task`` back to back. Until cycle ``window`` (the end of the
+        concurrent PIM work) the HBM streams lose a ``loss`` share of their bandwidth; an op
+        that straddles the window end runs the rest of its work at the full bandwidth."""
+        now = 0
+        task.records = []
+        for piece in task.pieces:
+            for op in piece.ops:
+                rec, acts = self.npu_op(op, rows, batch, 0.0)
+                if now < window and loss:
+                    slow, _ = self.npu_op(op, rows, batch, loss)
+                    if now + slow.end <= window:
+                        rec.end = slow.end
+                    else:  # the overlapped part ran slowed, the remainder at full speed
+                        done = (window - now) / slow.end
+                        rec.end = window - now + int(np.ceil((1.0 - done) * rec.end))
+                rec.start, rec.end = now, now + rec.end
+                rec.detail.update(layer=piece.layer, part=piece.part, sub_batch=task.sub_batch)
+                task.records.append(rec)
+                now = rec.end
+                self.ledger.merge(acts)
+                self.counts["macs_npu"] += rec.macs
+                self.add_hbm(float(rec.detail["read_bytes"]))
+                self.add_hbm(float(rec.detail["write_bytes"]), write=True)
+        task.cycles = now
 
-    def npu_task(self, seg: Segment, s: int, rows: int, batch: int, tag: str,
-                 warm: bool = False) -> Task:
-        """All ops of an NPU segment for sub-batch ``s`` back to back (``warm``: weights
-        resident in SRAM from the previous sub-batch's run of the same segment)."""
-        now, recs = 0, []
-        for op in seg.ops:
-            cyc, rec = self.npu_op(op, rows / batch, rows, batch, warm)
-            rec.name += tag
-            rec.start, rec.end = now, now + cyc
-            rec.detail["sub_batch"] = s
-            recs.append(rec)
-            now += cyc
-        return Task(seg.ops[0].name + tag, "npu", now, s, recs, warm=warm)
-
-    # -- attention segments ----------------------------------------------------------------
-    def attention_task(self, ops: list[AttentionOp], idx: IntArray, channel: IntArray, s: int,
-                       tag: str) -> Task:
-        """Attention of the requests ``idx`` (indices into ``ops``) of sub-batch ``s``."""
-        if self.uses_pim:
-            return self._pim_attention(ops, idx, channel, s, tag)
-        return self._npu_attention(ops, idx, channel, s, tag)
-
-    def _softmax(self, ops: list[AttentionOp], idx: IntArray) -> int:
-        total = 0
-        for i in idx:
-            op = ops[int(i)]
-            n = op.heads * op.kv_len * op.q_len
-            total += vector_cycles(self.arch.npu, "softmax", n)
-            self.ledger.add("npu.vector.op", vector_ops("softmax", n))
-        return total
-
-    def _npu_attention(self, ops: list[AttentionOp], idx: IntArray, channel: IntArray, s: int,
-                       tag: str) -> Task:
-        kv_bytes = np.array([2 * o.kv_len * o.heads * o.head_dim * o.b_bits // 8
-                             for o in (ops[int(i)] for i in idx)], dtype=np.float64)
-        macs = np.array([2 * o.q_len * o.kv_len * o.heads * o.head_dim
-                         for o in (ops[int(i)] for i in idx)], dtype=np.int64)
-        # Plain HBM interleaves every KV cache over all channels (address mapping), so the KV
-        # stream uses the whole device bandwidth.
-        dma = self.read_cycles(float(kv_bytes.sum()))
-        vec = gemv_vector_cycles(self.arch.npu, int(macs.sum()))
-        soft = self._softmax(ops, idx)
-        self.add_hbm(float(kv_bytes.sum()))
-        self.ledger.add("npu.vector.mac", float(macs.sum()))
-        self.counts["macs_npu"] += float(macs.sum())
-        cycles = max(dma, vec) + soft
-        recs = self._request_records(ops, idx, channel[idx], kv_bytes / self.channel_rate(),
-                                     "npu", s, tag, macs)
-        return Task(ops[0].name.rsplit(".", 1)[0] + tag, "npu", cycles, s, recs)
-
-    def _pim_attention(self, ops: list[AttentionOp], idx: IntArray, channel: IntArray, s: int,
-                       tag: str) -> Task:
-        org = self.hbm.org
+    # -- attention -------------------------------------------------------------------------
+    def attention_task(self, task: Task, channel: IntArray, member: IntArray) -> None:
+        """Time the attention piece of ``task`` (its sub-batch's requests)."""
+        piece = task.pieces[0]
+        ops = [op for op in piece.ops if isinstance(op, AttentionOp)]
+        idx = np.nonzero(member[:len(ops)] == task.sub_batch)[0]
         sel = [ops[int(i)] for i in idx]
-        kv = np.array([o.kv_len for o in sel], dtype=np.int64)
-        logit = np.zeros(len(sel), np.int64)
-        attend = np.zeros(len(sel), np.int64)
-        for heads, hd in {(o.heads, o.head_dim) for o in sel}:
-            mask = np.array([(o.heads, o.head_dim) == (heads, hd) for o in sel])
-            a = attention_on_pim(self.hbm, self.pim, kv[mask], heads, hd)
-            logit[mask], attend[mask] = a.logit, a.attend
-            self._pim_ledger(a, int(mask.sum()), heads, hd, kv[mask])
-        ch = channel[idx]
-        lg = np.bincount(ch, weights=logit, minlength=org.channels).max() if len(sel) else 0
-        at = np.bincount(ch, weights=attend, minlength=org.channels).max() if len(sel) else 0
-        soft = self._softmax(ops, idx)
-        cycles = self.hbm_to_npu(lg) + soft + self.hbm_to_npu(at)
-        macs = np.array([2 * o.q_len * o.kv_len * o.heads * o.head_dim for o in sel], np.int64)
-        recs = self._request_records(ops, idx, ch, (logit + attend).astype(np.float64), "pim", s,
-                                     tag, macs)
-        return Task(ops[0].name.rsplit(".", 1)[0] + tag, "pim", cycles, s, recs)
+        key = (tuple((o.kv_len, o.heads, o.head_dim, o.q_len) for o in sel),
+               tuple(int(c) for c in channel[idx]))
+        if key not in self._attention_cache:
+            timed = (self._pim_attention(sel, channel[idx]) if self.uses_pim
+                     else self._npu_attention(sel))
+            self._attention_cache[key] = (*timed, *self._attention_actions(sel, timed[2]))
+        cycles, records, busy, actions, counts = self._attention_cache[key]
+        self.ledger.merge(actions)
+        for name, value in counts.items():
+            self.counts[name] += value
+        prefix = ops[0].name.rsplit(".", 1)[0] if ops else f"L{piece.layer}.attn"
+        task.cycles = cycles
+        task.pim_busy = busy
+        for rec in records:  # cached records: phase names are suffixes, requests indices
+            name = prefix + rec.name if rec.name.startswith(".") else sel[int(rec.name)].name
+            task.records.append(OpRecord(
+                name, rec.kind, rec.unit, rec.start, rec.end, rec.macs, dict(rec.ledger),
+                {**rec.detail, "layer": piece.layer, "part": "B", "sub_batch": task.sub_batch}))
 
-    def _pim_ledger(self, a: object, n: int, heads: int, hd: int, kv: IntArray) -> None:
-        from sim.models.npu_pim.pim import AttentionOnPim
+    def _attention_actions(self, sel: list[AttentionOp], busy: npt.NDArray[np.float64]
+                           ) -> tuple[Ledger, dict[str, float]]:
+        """Energy actions and counters of one sub-batch's attention (``busy``: per-channel PIM
+        busy NPU cycles)."""
+        acts = Ledger()
+        counts = {"macs_pim": 0.0, "macs_npu": 0.0, "pim_commands": 0.0,
+                  "pim_busy": float(busy.sum() / self.ratio), "hbm_bytes": 0.0,
+                  "dram_requests": 0.0}
+        macs = float(sum(2 * o.q_len * o.kv_len * o.heads * o.head_dim for o in sel))
+        soft = sum(o.heads * o.kv_len * o.q_len for o in sel)
+        acts.add("npu.vector.op", vector_ops("softmax", soft))
+        if self.uses_pim:
+            counts["macs_pim"] = macs
+            for key, count in self._pim_counts(sel).items():
+                acts.add(key, count)
+                if key != "pim.pre":
+                    counts["pim_commands"] += count
+            nbytes = float(sum(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len for o in sel))
+            self.add_hbm(nbytes, write=True, ledger=acts)
+        else:
+            nbytes = float(sum(2 * o.kv_len * o.heads * o.head_dim * o.b_bits // 8 for o in sel))
+            self.add_hbm(nbytes, ledger=acts)
+            counts["macs_npu"] = macs
+            if self.arch.npu.attention == "kv_stream":
+                acts.add("npu.vector.mac", macs)
+            else:
+                acts.add("npu.mac_fp16.mac", macs)
+                acts.add("npu.sram.write_bit", nbytes * 8)
+        counts["hbm_bytes"] = nbytes
+        counts["dram_requests"] = nbytes / self.hbm.org.request_bytes
+        return acts, counts
 
-        assert isinstance(a, AttentionOnPim)
-        fused = self.pim.fused
-        for key, arr in (("gwrite", a.gwrite), ("gact", a.gact), ("pre", a.pre),
-                         ("comp", a.comp), ("readres", a.readres)):
-            self.ledger.add(f"pim.{key}", float(arr.sum()))
-        cmds = a.gwrite.sum() + a.gact.sum() + a.pre.sum()
-        cmds += a.readres.sum() if fused else a.comp.sum() + a.readres.sum()
-        self.counts["pim_commands"] += float(cmds)
-        self.counts["macs_pim"] += float(2 * heads * hd * kv.sum())
-        self.counts["pim_busy"] = self.counts.get("pim_busy", 0.0) + float(a.cycles.sum())
-        # Results cross the channel data bus: READRES bursts and the COMP/READRES commands.
-        burst = self.hbm.org.burst_cycles
-        data = float(a.readres.sum()) * burst
-        col_cmds = float(a.readres.sum() if fused else a.comp.sum() + a.readres.sum())
-        self.counts["pim_bus"] = self.counts.get("pim_bus", 0.0) + max(data, col_cmds)
+    def _pim_counts(self, sel: list[AttentionOp]) -> dict[str, float]:
+        org = self.hbm.org
+        out = {"pim.gwrite": 0.0, "pim.gact": 0.0, "pim.pre": 0.0, "pim.comp": 0.0,
+               "pim.readres": 0.0}
+        for o in sel:
+            for op in (logit_program(self.hbm, self.pim, o.kv_len, o.heads, o.head_dim)
+                       + attend_program(self.hbm, self.pim, o.kv_len, o.heads, o.head_dim)):
+                if op.kind == "gwrite":
+                    out["pim.gwrite"] += 1
+                    continue
+                out["pim.gact"] += org.ranks * org.bankgroups
+                out["pim.pre"] += org.banks_per_channel
+                out["pim.comp"] += op.heads * op.comps
+                out["pim.readres"] += op.heads
+        return out
 
-    def _request_records(self, ops: list[AttentionOp], idx: IntArray, ch: IntArray,
-                         cost: npt.NDArray[np.float64], unit: str, s: int, tag: str,
-                         macs: IntArray) -> list[OpRecord]:
-        """One record per request, placed back to back on its channel (HBM cycles scaled)."""
-        recs: list[OpRecord] = []
-        order = np.argsort(ch, kind="stable")
-        ends = np.zeros(len(idx))
-        for c in np.unique(ch):
-            sel = order[ch[order] == c]
-            ends[sel] = np.cumsum(cost[sel])
-        starts = ends - cost
-        for j, i in enumerate(idx):
-            op = ops[int(i)]
-            recs.append(OpRecord(op.name + tag, op.kind, unit, self.hbm_to_npu(starts[j]),
-                                 self.hbm_to_npu(ends[j]), int(macs[j]), {},
-                                 {"channel": int(ch[j]), "sub_batch": s}))
-        return recs
+    def _pim_attention(self, sel: list[AttentionOp], channel: IntArray
+                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
+        """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel).
+        Records: one per phase (``.logit``, ``.attend``: kind ``pim_phase``, with the per-channel
+        busy cycles) and one per request, named by its index in ``sel`` (its first PIM operation
+        to its last result)."""
+        cfg, pim, npu = self.hbm, self.pim, self.arch.npu
+        clocks = new_clocks(cfg, pim)
+        rate = self.arch.memory.pim.commands_per_cycle
+        page = cfg.org.row_bytes // pim.elem_bytes
+        records: list[OpRecord] = []
+        start = 0  # NPU cycles
+        first: npt.NDArray[np.float64] = np.zeros(len(sel))
+        busy = np.zeros(cfg.org.channels)
+        for name, build, vector in (("logit", logit_program, "softmax"),
+                                    ("attend", attend_program, "add")):
+            progs = [build(cfg, pim, o.kv_len, o.heads, o.head_dim) for o in sel]
+            phase = run_phase(cfg, pim, progs, channel, int(np.ceil(start / self.ratio)),
+                              clocks, rate, self.ratio)
+            if name == "logit":
+                first = phase.request_start.astype(np.float64) * self.ratio
+            # The NPU post-processes each request's results in request order: the softmax of
+            # its scores, or the sum of its partial S.V results when it spans several rows.
+            ready = np.maximum.accumulate(phase.request_end) * self.ratio
+            post = np.array([vector_cycles(npu, vector, o.heads * o.kv_len)
+                             if vector == "softmax" or o.kv_len > page else 0 for o in sel],
+                            dtype=np.float64)
+            done = ready + post
+            end = int(np.ceil(max(float(done.max()) if len(sel) else 0.0, start)))
+            writes = sum((o.kv_len if name == "logit" else o.head_dim) * o.heads * 2
+                         for o in sel)
+            phase_busy = phase.channel_busy * self.ratio
+            busy += phase_busy
+            records.append(OpRecord(
+                f".{name}", "pim_phase", "pim", start, end, 0, {},
+                {"compute_cycles": int(post.sum()), "read_bytes": 0.0,
+                 "write_bytes": float(writes), "requests": len(sel),
+                 "pim_commands": phase.commands,
+                 "pim_busy_per_channel": [round(b) for b in phase_busy]}))
+            start = end
+        for i, o in enumerate(sel):
+            records.append(OpRecord(
+                str(i), o.kind, "pim", int(first[i]), int(np.ceil(done[i])),
+                o.q_len * o.kv_len * o.heads * o.head_dim * 2, {},
+                {"compute_cycles": 0, "read_bytes": 0.0,
+                 "write_bytes": float(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len),
+                 "channel": int(channel[i])}))
+        return end, records, busy
 
-    # -- whole trace -----------------------------------------------------------------------
-    def plan(self, trace: Trace, batch: int) -> list[list[Task]]:
-        """Task chains, one per sub-batch. In dual mode with sub-batching, NPU weight streams
-        are slowed by the PIM interference measured on the event-driven channel
-        (:func:`sim.hw.dram.pim_channel.dual_mode_stream_loss`), weighted by the share of an
-        NPU task's time that the other sub-batch's attention overlaps (from a dry run)."""
-        subs = self._sub_batches(batch)
-        dual = self.uses_pim and self.arch.memory.pim.row_buffers == 2
-        if subs > 1 and dual and any(op.kind == "attention" for op in trace.ops):
-            dry = SystemModel(self.arch)._build(trace, batch)
-            pim = sum(t.cycles for t in dry[0] if t.unit == "pim")
-            npu = sum(t.cycles for t in dry[0] if t.unit == "npu")
-            att = next(op for op in trace.ops if isinstance(op, AttentionOp))
-            per_chunk = max(1, min(att.heads, self.hbm.org.row_bytes // self.pim.elem_bytes
-                                   // att.head_dim))
-            comps = -(-att.head_dim // self.pim.lanes)
-            loss = dual_mode_stream_loss(self.hbm, per_chunk,
-                                         int(head_cycles(self.hbm, self.pim, comps)))
-            self.bus_share = loss * min(1.0, pim / npu) if npu else 0.0
-        return self._build(trace, batch)
+    def _npu_attention(self, sel: list[AttentionOp]
+                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
+        """Attention of ``sel`` on the NPU; returns (cycles, one record per request named by its
+        index in ``sel``, zero PIM busy)."""
+        npu = self.arch.npu
+        bw = self.bytes_per_cycle()
+        kv = np.array([2 * o.kv_len * o.heads * o.head_dim * o.b_bits / 8 for o in sel])
+        if npu.attention == "kv_stream":  # every request streams at once beside the MACs
+            macs = int(sum(o.q_len * o.kv_len * o.heads * o.head_dim * 2 for o in sel))
+            soft = sum(vector_cycles(npu, "softmax", o.heads * o.kv_len * o.q_len) for o in sel)
+            cycles = max(int(np.ceil(kv.sum() / bw)), gemv_vector_cycles(npu, macs)) + soft
+            spans = [(0, cycles)] * len(sel)
+        else:  # one request after another; request r+1's K and V load while r computes
+            load = kv / bw
+            per = np.array([o.heads * attention_head_cycles(npu, o.q_len, o.kv_len, o.head_dim)
+                            for o in sel], dtype=np.float64)
+            ends = (load[0] if len(sel) else 0.0) + np.cumsum(
+                np.maximum(per, np.append(load[1:], 0.0)))
+            spans = [(int(np.ceil(e - p)), int(np.ceil(e))) for e, p in zip(ends, per, strict=True)]
+            cycles = spans[-1][1] if spans else 0
+        records = [OpRecord(str(i), o.kind, "npu", s, e,
+                            o.q_len * o.kv_len * o.heads * o.head_dim * 2, {},
+                            {"compute_cycles": e - s, "read_bytes": float(kv[i]),
+                             "write_bytes": float(2 * o.heads * o.head_dim * o.q_len),
+                             "mapping": npu.attention})
+                   for i, (o, (s, e)) in enumerate(zip(sel, spans, strict=True))]
+        return cycles, records, np.zeros(self.hbm.org.channels)
 
-    def _sub_batches(self, batch: int) -> int:
+    # -- placement -------------------------------------------------------------------------
+    def placement(self, trace: Trace, batch: int, subs: int) -> tuple[IntArray, IntArray]:
+        """(channel, sub-batch) of every request of the first attention piece."""
+        first = next((p for p in pieces(trace) if p.part == "B"), None)
+        if first is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        ops = [op for op in first.ops if isinstance(op, AttentionOp)]
+        chans = self.hbm.org.channels
+        given = [op.channel for op in ops]
+        if all(c is not None for c in given):
+            channel = np.array([int(c) % chans for c in given], dtype=np.int64)  # type: ignore[arg-type]
+        else:
+            cost = np.array([request_cost(self.hbm, self.pim, o.kv_len, o.heads, o.head_dim)
+                             for o in ops], dtype=np.int64)
+            policy = self.arch.memory.pim.channel_mapping if self.arch.system == "neupims" \
+                else "rr"
+            channel = assign_channels(cost, chans, policy)
+        return channel, split_sub_batches(channel, subs)
+
+    def sub_batches(self, batch: int) -> int:
+        """Sub-batches the system interleaves at this batch size."""
         arch = self.arch
         if arch.system == "neupims" and batch >= arch.sub_batch_min_batch:
             return min(arch.sub_batches, batch)
         return 1
 
-    def _build(self, trace: Trace, batch: int) -> list[list[Task]]:
-        """Task chains with the current ``bus_share``."""
-        segs = segments(trace)
-        arch = self.arch
-        chans = self.hbm.org.channels
-        subs = self._sub_batches(batch)
-        first_attn = next((sg for sg in segs if sg.kind == "attn"), None)
-        channel, member = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        if first_attn is not None:
-            att = [op for op in first_attn.ops if isinstance(op, AttentionOp)]
-            kv = np.array([o.kv_len for o in att], dtype=np.int64)
-            cost = attention_on_pim(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim).cycles
-            policy = arch.memory.pim.channel_mapping if arch.system == "neupims" else "rr"
-            channel = assign_channels(cost, chans, policy)
-            member = split_sub_batches(channel, subs)
-        chains: list[list[Task]] = [[] for _ in range(subs)]
+    # -- the stage program -----------------------------------------------------------------
+    def plan(self, trace: Trace, subs: int) -> list[list[Task]]:
+        """Stages, each a list of tasks that run side by side."""
+        parts = pieces(trace)
+        if subs == 1:
+            return [[Task("pim" if p.part == "B" and self.uses_pim else "npu", 0, [p])]
+                    for p in parts]
+        chains: list[list[Task]] = []
         for s in range(subs):
-            rows = int((member == s).sum()) if len(member) else -(-batch // subs)
-            tag = f"@sb{s}" if subs > 1 else ""
-            for seg in segs:
-                if seg.kind == "npu":
-                    warm = s > 0 and self.segment_fits_sram(seg, max(rows, 1))
-                    chains[s].append(self.npu_task(seg, s, max(rows, 1), batch, tag, warm))
+            chain: list[Task] = []
+            for p in parts:
+                unit = "pim" if p.part == "B" else "npu"
+                if chain and chain[-1].unit == unit == "npu":
+                    chain[-1].pieces.append(p)
                 else:
-                    att = [op for op in seg.ops if isinstance(op, AttentionOp)]
-                    ch = channel if len(channel) == len(att) else np.arange(len(att)) % chans
-                    mem = member if len(member) == len(att) else np.arange(len(att)) % subs
-                    idx = np.nonzero(mem == s)[0]
-                    chains[s].append(self.attention_task(att, idx, ch, s, tag))
-        return chains
+                    chain.append(Task(unit, s, [p]))
+            chains.append(chain)
+        steps = max(len(c) + s for s, c in enumerate(chains))
+        return [[c[k - s] for s, c in enumerate(chains) if 0 <= k - s < len(c)]
+                for k in range(steps)]
 
-    def schedule(self, chains: list[list[Task]]) -> int:
-        """Run the chains on the shared event engine (one NPU and one PIM unit; in blocked mode
-        an NPU task also holds the PIM); sets each task's start and returns the makespan (NPU
-        cycles). Counts NPU tasks that relied on weights the previous NPU task did not load."""
+    def run(self, trace: Trace, batch: int) -> SystemRun:
+        """Time every stage and run the stage program; op records become absolute."""
+        subs = self.sub_batches(batch)
+        channel, member = self.placement(trace, batch, subs)
+        stages = self.plan(trace, subs)
+        rows = [int((member == s).sum()) if len(member) else -(-batch // subs)
+                for s in range(subs)]
+        loss = self._stream_loss(trace, subs)
+        for stage in stages:
+            pim_tasks = [t for t in stage if t.pieces[0].part == "B"]
+            for t in pim_tasks:
+                self.attention_task(t, channel, member)
+            pim = [t for t in pim_tasks if t.unit == "pim" and t.pim_busy is not None]
+            window = 0 if self.blocked or not pim else max(t.cycles for t in pim)
+            # The NPU stream is interleaved over all channels: it loses bandwidth on the share
+            # of channel-cycles of the window in which a channel runs PIM tiles.
+            busy = sum(float(t.pim_busy.mean()) for t in pim if t.pim_busy is not None)
+            share = loss * min(1.0, busy / window) if window else 0.0
+            for t in stage:
+                if t.pieces[0].part != "B":
+                    self.npu_task(t, max(rows[t.sub_batch], 1), batch, share, window)
+        return self._schedule(stages, subs)
+
+    def _stream_loss(self, trace: Trace, subs: int) -> float:
+        """Share of an NPU stream's bandwidth lost while K.q tiles run beside it (dual row
+        buffers, sub-batches pipelined), measured on the event-driven channel."""
+        att = next((op for op in trace.ops if isinstance(op, AttentionOp)), None)
+        if att is None or not self.uses_pim or self.blocked or subs == 1:
+            return 0.0
+        per_row = self.hbm.org.row_bytes // self.pim.elem_bytes
+        heads = max(1, min(att.heads, per_row // att.head_dim))
+        beats = max(-(-att.head_dim // self.pim.lanes), MIN_COMPS)
+        return dual_mode_stream_loss(self.hbm, heads, beats * comp_spacing(self.hbm, self.pim))
+
+    def _schedule(self, stages: list[list[Task]], subs: int) -> SystemRun:
+        """Run the stage program on the event engine: a stage starts when every task of the
+        previous one has finished; its tasks run side by side on their units, except that with
+        one row buffer a stage's NPU work waits for its PIM work (they cannot overlap)."""
         engine = Engine()
         engine.add_unit("npu")
         engine.add_unit("pim")
-        blocked = self.uses_pim and self.arch.memory.pim.row_buffers == 1
-        tasks = {}
-        for chain in chains:
-            for i, task in enumerate(chain):
-                holds = ("pim",) if blocked and task.unit == "npu" else ()
-                deps = [chain[i - 1].name] if i else []
-                tasks[task.name] = EngineTask(task.name, task.unit, task.cycles, deps, task, holds)
-        engine.run(tasks.values())
-        for span in engine.spans:
-            span.task.payload.start = span.start_ps
-        npu_order = sorted((s for s in engine.spans if s.task.unit == "npu"),
-                           key=lambda s: s.start_ps)
-        self.counts["weight_reuse_violations"] = float(sum(
-            1 for prev, cur in zip([None, *npu_order], npu_order, strict=False)
-            if cur.task.payload.warm
-            and (prev is None or prev.task.name.split("@")[0] != cur.task.name.split("@")[0])))
-        return engine.makespan_ps
+        tasks: list[EngineTask] = []
+        previous: list[str] = []
+        for k, stage in enumerate(stages):
+            names = [f"{k}.{i}" for i in range(len(stage))]
+            pim = [n for n, t in zip(names, stage, strict=True) if t.unit == "pim"]
+            for name, t in zip(names, stage, strict=True):
+                deps = previous + (pim if self.blocked and t.unit == "npu" else [])
+                tasks.append(EngineTask(name, t.unit, t.cycles, deps, t))
+            previous = names
+        engine.run(tasks)
+        start = {span.task.name: span.start_ps for span in engine.spans}
+        end = {span.task.name: span.end_ps for span in engine.spans}
+        records: list[OpRecord] = []
+        runs: list[StageRun] = []
+        chans = self.hbm.org.channels
+        for k, stage in enumerate(stages):
+            name = stage_name(k, len(stages)) if subs > 1 else \
+                f"L{stage[0].pieces[0].layer}.{stage[0].pieces[0].part}"
+            pim_busy = np.zeros(chans)
+            for i, t in enumerate(stage):
+                for rec in t.records:
+                    rec.start += start[f"{k}.{i}"]
+                    rec.end += start[f"{k}.{i}"]
+                    rec.detail["stage"] = name
+                    if subs > 1:
+                        rec.name += f"@sb{t.sub_batch}"
+                    records.append(rec)
+                if t.pim_busy is not None:
+                    pim_busy += t.pim_busy
+            keys = [f"{k}.{i}" for i in range(len(stage))]
+            runs.append(StageRun(name, min(start[n] for n in keys), max(end[n] for n in keys),
+                                 pim_busy))
+        busy = {u: engine.units[u].busy_ps for u in ("npu", "pim")}
+        return SystemRun(engine.makespan_ps, records, runs, busy)

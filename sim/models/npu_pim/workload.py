@@ -78,8 +78,10 @@ def sample_context_lengths(dist: str, batch: int, seed: int) -> npt.NDArray[np.i
     return np.clip(np.rint(draws), 1, cap).astype(np.int64)
 
 
-def read_context_lengths(path: str | Path, batch: int) -> npt.NDArray[np.int64]:
-    """First ``batch`` ``seq_len`` values of a CSV (NeuPIMs trace format ``seq_len,ch_idx``)."""
+def read_requests(path: str | Path, batch: int
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
+    """First ``batch`` rows of a request CSV (NeuPIMs trace format ``seq_len,ch_idx``): context
+    lengths, and the KV-cache channels if the file has a ``ch_idx`` column."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -89,13 +91,27 @@ def read_context_lengths(path: str | Path, batch: int) -> npt.NDArray[np.int64]:
         raise SimError(f"request CSV {path} needs a 'seq_len' column")
     if len(rows) < batch:
         raise SimError(f"request CSV {path} has {len(rows)} rows, fewer than batch {batch}")
-    try:
-        lengths = np.array([int(r["seq_len"]) for r in rows[:batch]], dtype=np.int64)
-    except ValueError:
-        raise SimError(f"request CSV {path}: seq_len values must be integers") from None
+    lengths = _column(path, rows[:batch], "seq_len")
     if lengths.min() < 1:
-        raise SimError(f"request CSV {path}: seq_len values must be >= 1")
-    return lengths
+        bad = int(np.argmin(lengths)) + 2
+        raise SimError(f"request CSV {path}, line {bad}, field seq_len: must be >= 1")
+    channels = _column(path, rows[:batch], "ch_idx") if "ch_idx" in rows[0] else None
+    if channels is not None and channels.min() < 0:
+        bad = int(np.argmin(channels)) + 2
+        raise SimError(f"request CSV {path}, line {bad}, field ch_idx: must be >= 0")
+    return lengths, channels
+
+
+def _column(path: str | Path, rows: list[dict[str, str]], name: str) -> npt.NDArray[np.int64]:
+    """One integer column; a bad value is an error naming its line (the header is line 1)."""
+    out = np.zeros(len(rows), dtype=np.int64)
+    for i, row in enumerate(rows):
+        try:
+            out[i] = int(row[name])
+        except (TypeError, ValueError):
+            raise SimError(f"request CSV {path}, line {i + 2}, field {name}: "
+                           f"{row[name]!r} is not an integer") from None
+    return out
 
 
 def _gemm(name: str, m: int, k: int, n: int, bits: int) -> GemmOp:
@@ -107,7 +123,8 @@ def _elt(name: str, elements: int, function: str, bits: int) -> EltwiseOp:
 
 
 def _layer_ops(layer: int, shape: LlmShape, batch: int, tp: int,
-               lengths: npt.NDArray[np.int64], bits: int) -> list[Op]:
+               lengths: npt.NDArray[np.int64], channels: npt.NDArray[np.int64] | None,
+               bits: int) -> list[Op]:
     e, f = shape.d_model, shape.ffn
     p = f"L{layer}."
     ops: list[Op] = [_elt(p + "ln1", batch * e, "layernorm", bits),
@@ -115,7 +132,7 @@ def _layer_ops(layer: int, shape: LlmShape, batch: int, tp: int,
     heads = shape.heads // tp
     ops += [AttentionOp(kind="attention", name=f"{p}attn.r{i}", heads=heads, q_len=1,
                         kv_len=int(n), head_dim=shape.head_dim, a_bits=bits, b_bits=bits,
-                        out_bits=bits)
+                        out_bits=bits, channel=None if channels is None else int(channels[i]))
             for i, n in enumerate(lengths)]
     ffn_up = 2 * f // tp if shape.gated_ffn else f // tp
     ops += [
@@ -155,13 +172,14 @@ def llm_decode(model: str, batch: int, requests: str = "sharegpt", seed: int = 0
                        f"{model}")
     if not 1 <= n_layers <= shape.layers:
         raise SimError(f"layers must be in 1..{shape.layers}, got {n_layers}")
+    channels = None
     if requests.endswith(".csv"):
-        lengths = read_context_lengths(requests, batch)
+        lengths, channels = read_requests(requests, batch)
     else:
         lengths = sample_context_lengths(requests, batch, seed)
     ops: list[Op] = []
     for layer in range(n_layers):
-        ops += _layer_ops(layer, shape, batch, tp, lengths, bits)
+        ops += _layer_ops(layer, shape, batch, tp, lengths, channels, bits)
     details: dict[str, str | int | float] = {
         "model": model, "batch": batch, "tp": tp, "pp": pp, "layers": n_layers,
         "model_layers": shape.layers, "requests": requests, "d_model": shape.d_model,
@@ -179,8 +197,9 @@ class LlmDecodeParams(StrictModel):
                    "llama2-7b", "llama2-13b", "llama2-70b"]
     batch: Count
     requests: str = "sharegpt"
-    """``sharegpt``/``alpaca`` (seeded log-normal draw) or a CSV with a ``seq_len`` column,
-    relative to the workload file."""
+    """``sharegpt``/``alpaca`` (seeded log-normal draw) or a CSV with a ``seq_len`` column (and
+    optionally ``ch_idx``, the channel of each request's KV cache), relative to the workload
+    file."""
     tp: Count | None = None
     """Tensor-parallel degree (default: the model's NeuPIMs split)."""
     pp: Count | None = None

@@ -1,0 +1,145 @@
+"""Command-level PIM channel model (hand-derived timelines on HBM2_8Gb_x128) and the family's
+closed form of it (exact on random programs); the simulator's tile timing is the RTL-checked
+bank unit timing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.core.errors import SimError
+from sim.hw.dram import make_config
+from sim.hw.dram.pim_commands import PimDesign, PimOp, gwrite_cycles, run_program
+from sim.models.npu_pim import pim
+from sim.models.npu_pim.arith import unit_cycles
+
+CFG = make_config()
+DUAL = pim.PimParams(refresh=False)
+SINGLE = pim.PimParams(row_buffers=1, fused=False, refresh=False)
+QK = PimOp("tile", 4, 8)  # K.q tile of GPT-3 7B: 4 heads x 128 / 16 lanes
+SV = PimOp("tile", 1, 32)  # S.V tile: one head, 512 tokens / 16 lanes
+
+
+def cmds(run: object, name: str) -> list[int]:
+    return [c.cycle for c in run.commands if c.name == name]  # type: ignore[attr-defined]
+
+
+def test_dual_fused_timeline_hand_derived() -> None:
+    run = run_program(CFG, pim.design(CFG, DUAL), [PimOp("gwrite"), QK, QK])
+    # GWRITE: ACT of bank 0's normal row at 0, GWRITE tRCDRD = 14 later, copy 96 cycles.
+    assert cmds(run, "ACT_N") == [0] and cmds(run, "GWRITE") == [14]
+    assert gwrite_cycles(CFG) == (1 + 2) * 64 // 2 == 96
+    # Tile 1: no open rows; G_ACTs (bank group outer, rank inner) one per cycle from 15, each
+    # rank's next tFAW = 30 later: 15/16, 45/46, 75/76, 105/106. First beat: max(106 + tRCDRD,
+    # GWRITE 14 + 96 = 110) = 120; heads of 8 beats 2 cycles apart: 120, 136, 152, 168.
+    gacts = cmds(run, "G_ACT")
+    assert gacts[:8] == [15, 16, 45, 46, 75, 76, 105, 106]
+    heads = cmds(run, "COMPS_READRES")
+    assert heads[:4] == [120, 136, 152, 168]
+    # Last beat 120 + (32 - 1) * 2 = 182; the unit's result 4 tree levels + 2 later: 188.
+    assert run.end[1] == 120 + unit_cycles(32, 16, 2) == 188
+    # Tile 2: 32 precharges from last beat + tRTP = 188 to 219, G_ACTs from 220 (tRP after
+    # their banks' precharges is met), ending at 311; first beat 311 + 14 = 325.
+    assert cmds(run, "PRE") == list(range(188, 220))
+    assert gacts[8:] == [220, 221, 250, 251, 280, 281, 310, 311]
+    assert heads[4] == 325 and run.end[2] == 325 + 68
+    # Tile period 205 = 62 (beats) + 6 (tRTP) + 32 (precharges) + 91 (G_ACTs) + 14 (tRCDRD).
+    assert run.end[2] - run.end[1] == 62 + 6 + 32 + 91 + 14
+
+
+def test_dual_mode_hides_gwrite_single_mode_serialises_it() -> None:
+    prog = [PimOp("gwrite"), SV] * 6
+    dual = run_program(CFG, pim.design(CFG, DUAL), prog)
+    single = run_program(CFG, pim.design(CFG, pim.PimParams(row_buffers=1, refresh=False)), prog)
+    # Dual: the copy runs in bank 0's normal buffer during the next tile's precharges and
+    # G_ACTs: a GWRITE + tile pair takes one tile period (205).
+    assert dual.end[-1] - dual.end[-3] == 205
+    # Single: bank 0 first closes its PIM row (last beat + tRTP), opens the GWRITE row (tRP),
+    # reads it (tRCDRD, copy 96); only tRTP after the copy can the tile's precharges start:
+    # 205 + tRP + tRCDRD + 96 + tRTP = 335.
+    pair = single.end[-1] - single.end[-3]
+    assert pair == 205 + 14 + 14 + 96 + 6
+    gw = cmds(single, "GWRITE")
+    assert all(g > b for g, b in zip(gw[1:], single.end[1::2], strict=False))
+
+
+def test_unfused_heads_wait_for_their_results() -> None:
+    run = run_program(CFG, pim.design(CFG, SINGLE), [QK, QK])
+    comps, readres = cmds(run, "COMP"), cmds(run, "READRES")
+    assert len(comps) == 2 * 4 * 8 and len(readres) == 2 * 4
+    # Per head: COMPs 2 apart from its first beat; READRES when the unit's result is out
+    # (unit_cycles(8) = 7 * 2 + 6 = 20 after the first beat); next head 2 cycles later.
+    first = comps[0]
+    assert readres[:4] == [first + k * 22 + 20 for k in range(4)]
+    assert comps[8] == readres[0] + 2
+
+
+def test_refresh_waits_for_the_deadline_and_blocks_trfc() -> None:
+    design = pim.design(CFG, pim.PimParams())
+    prog = [PimOp("gwrite")] + [QK] * 60
+    est = lambda op: pim.estimate(CFG, pim.PimParams(), op)  # noqa: E731
+    with_ref = run_program(CFG, design, prog, estimate=est)
+    without = run_program(CFG, design, prog)
+    refs = [c for c in with_ref.commands if c.name == "REF"]
+    t = CFG.timing
+    # Rank 0 due at tREFI / 2 = 1950, rank 1 at 3900, rank 0 again at 5850, ...
+    assert [c.rank for c in refs][:3] == [0, 1, 0] and refs[0].cycle >= 1950
+    # No tile is cut by a refresh: every REF falls between two tiles.
+    spans = list(zip(with_ref.start[1:], with_ref.end[1:], strict=True))
+    assert all(not (s < r.cycle < e) for r in refs for s, e in spans)
+    # The next G_ACT of a refreshed rank waits tRFC.
+    first_ref = refs[0]
+    after = [c.cycle for c in with_ref.commands if c.name == "G_ACT" and c.rank == first_ref.rank
+             and c.cycle > first_ref.cycle]
+    assert after[0] >= first_ref.cycle + t.tRFC
+    assert with_ref.cycles > without.cycles + len(refs) * (t.tRFC - 100)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_closed_form_matches_command_model_on_random_programs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        params = pim.PimParams(lanes=int(rng.choice([8, 16, 32])), fused=bool(rng.integers(2)),
+                               row_buffers=int(rng.integers(1, 3)),
+                               refresh=bool(rng.integers(2)))
+        prog = [PimOp("gwrite") if rng.random() < 0.25 else
+                PimOp("tile", int(rng.integers(1, 6)), int(rng.integers(1, 40)))
+                for _ in range(int(rng.integers(1, 50)))]
+        arrivals = np.cumsum(rng.integers(0, 300, len(prog)))
+        est = (lambda op, p=params: pim.estimate(CFG, p, op)) if params.refresh else None
+        want = run_program(CFG, pim.design(CFG, params), prog, arrivals, est)
+        clock = pim.ChannelClock(CFG, params)
+        got = [clock.run(op, int(a)) for op, a in zip(prog, arrivals, strict=True)]
+        assert got == list(zip(want.start, want.end, strict=True)), (params, prog)
+
+
+def test_closed_form_control_detects_a_one_cycle_drift(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Negative control: the closed form with one more cycle of tRCDRD disagrees."""
+    prog = [PimOp("gwrite"), QK, SV, QK]
+    want = run_program(CFG, pim.design(CFG, DUAL), prog)
+    late = CFG.__class__(CFG.org, CFG.timing.__class__(
+        **{**CFG.timing.__dict__, "tRCDRD": CFG.timing.tRCDRD + 1}))
+    clock = pim.ChannelClock(late, DUAL)
+    got = [clock.run(op, 0) for op in prog]
+    assert got != list(zip(want.start, want.end, strict=True))
+
+
+def test_simulator_tiles_use_the_rtl_checked_unit_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tile timing calls arith.unit_cycles (the function the pim_gemv bench checks):
+    perturbing it by one cycle moves every fused tile's result by one cycle."""
+    base = pim.ChannelClock(CFG, DUAL)
+    before = [base.run(op, 0)[1] for op in (QK, QK)]
+    monkeypatch.setattr(pim, "unit_cycles", lambda b, lanes, s: unit_cycles(b, lanes, s) + 1)
+    late = pim.ChannelClock(CFG, DUAL)
+    after = [late.run(op, 0)[1] for op in (QK, QK)]
+    assert after[0] == before[0] + 1
+    assert pim.gemv_cycles(CFG, DUAL, 8) == unit_cycles(8, 16, 2) + 1
+
+
+def test_bad_operations() -> None:
+    with pytest.raises(SimError, match="unknown PIM operation"):
+        PimOp("refresh")
+    with pytest.raises(SimError, match="heads >= 1"):
+        PimOp("tile", 0, 8)
+    with pytest.raises(SimError, match="row_buffers"):
+        PimDesign(3, True, 2, 6, lambda b: b)
