@@ -29,6 +29,18 @@ class RunOutput:
     result: Result
     files: list[Path]
 
+    def to_frame(self) -> Any:
+        """The run's ops as a pandas DataFrame: name, kind, unit, start and end (cycles of the
+        main clock), cycles, MACs and energy (pJ, from the costing)."""
+        import pandas as pd
+
+        r = self.result
+        return pd.DataFrame.from_records(
+            [{"name": op.name, "kind": op.kind, "unit": op.unit, "start": op.start,
+              "end": op.end, "cycles": op.cycles, "macs": op.macs,
+              "energy_pj": r.op_energy_pj(op)} for op in r.ops],
+            columns=["name", "kind", "unit", "start", "end", "cycles", "macs", "energy_pj"])
+
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``["arch.rows=32", ...]`` (``--set``) -> ``{"arch.rows": 32, ...}``, values read as YAML."""
@@ -53,17 +65,18 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
 def sweep(path: str | Path, *, out_dir: str | Path | None = None, retry_failed: bool = False,
           executor: str | None = None, workers: int | None = None, address: str | None = None,
           batch: int | None = None, show_progress: bool | None = None,
-          report: bool = True) -> SweepOutput:
+          report: bool = True, parquet: bool = False) -> SweepOutput:
     """Run or resume a sweep file into ``reports/<sweep name>/`` (store, CSV, figures, HTML).
 
     Arguments given here override the sweep file's ``executor``, ``workers``, ``address`` and
-    ``batch``; finished points already in the store are not recomputed."""
+    ``batch`` (``parquet`` also writes ``results.parquet``); finished points already in the
+    store are not recomputed."""
     from sim.report.sweep_report import write_sweep_report
     from sim.sweep.runner import run_sweep
 
     output = run_sweep(path, out_dir=out_dir, retry_failed=retry_failed, executor=executor,
                        workers=workers, address=address, batch=batch,
-                       show_progress=show_progress)
+                       show_progress=show_progress, parquet=parquet)
     if report:
         output.files += write_sweep_report(output.out_dir)
     return output
@@ -74,6 +87,17 @@ def report(folder: str | Path) -> list[Path]:
     from sim.report.sweep_report import write_sweep_report
 
     return write_sweep_report(folder)
+
+
+def results_frame(folder: str | Path) -> Any:
+    """A sweep's stored points (``folder`` holds ``results.sqlite``) as a pandas DataFrame with
+    ``feasible``, ``rank``, parameters, metrics and ``<group>.<part>`` breakdown columns."""
+    from sim.report.sweep_report import load_store
+    from sim.sweep.runner import results_frame as frame
+    from sim.sweep.store import STORE_NAME
+
+    load_store(Path(folder))  # a folder without a store is a SimError
+    return frame(Path(folder) / STORE_NAME)
 
 
 def validate_file(path: str | Path) -> str:

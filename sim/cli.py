@@ -61,13 +61,15 @@ def sweep(
     batch: Annotated[int | None, typer.Option(
         min=1, help="design points per task (default: sized by time)")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="skip figures/HTML")] = False,
+    parquet: Annotated[bool, typer.Option("--parquet",
+                                          help="also write results.parquet")] = False,
 ) -> None:
     """Run or resume a design-space sweep; writes reports/<sweep name>/ (store, CSV, HTML)."""
     from sim import api
 
     output = guarded(lambda: api.sweep(file, out_dir=out_dir, retry_failed=retry_failed,
                                        executor=executor, workers=workers, address=address,
-                                       batch=batch, report=not no_report))
+                                       batch=batch, report=not no_report, parquet=parquet))
     counts = ", ".join(f"{n} {status}" for status, n in sorted(output.counts.items()))
     out.print(f"{output.points} points ({counts}); computed {output.computed} now", markup=False)
     out.print(f"wrote {output.out_dir}", markup=False)

@@ -18,12 +18,9 @@ from sim.family import Family, PointData, Reference, SweepData, get_family
 from sim.report import sweep_figures as sf
 from sim.report.sweep_figures import FigureFile
 from sim.report.sweep_html import render_page
-from sim.spec.sweep import parse_constraint
-from sim.sweep.config import Constraint
-from sim.sweep.pareto import rank_points
+from sim.sweep.pareto import DEFAULT_OBJECTIVES, stored_constraints, stored_ranking
 from sim.sweep.store import STORE_NAME, Row, Store, export_csv
 
-DEFAULT_OBJECTIVES = {"seconds": "min", "energy_pj": "min"}
 MAX_HTML_ROWS = 1000
 
 
@@ -37,21 +34,10 @@ def load_store(folder: Path) -> tuple[dict[str, Any], list[Row]]:
         return store.meta(), store.rows()
 
 
-def constraints_of(meta: dict[str, Any]) -> list[Constraint]:
-    """The stored constraint texts, parsed again."""
-    out = []
-    for text in meta.get("constraints", []):
-        parsed = parse_constraint(text)
-        if parsed:
-            out.append(Constraint(*parsed, text=text))
-    return out
-
-
 def sweep_data(meta: dict[str, Any], rows: list[Row]) -> SweepData:
     """Rank the stored points and package the successful ones for figures and hooks."""
     objectives = dict(meta.get("objectives") or DEFAULT_OBJECTIVES)
-    ranking = rank_points([r.metrics for r in rows], [r.status == "ok" for r in rows],
-                          objectives, constraints_of(meta))
+    ranking = stored_ranking(meta, rows)
     points = [PointData(r.key, r.params, r.metrics, r.breakdown, r.family, r.arch_hash,
                         r.trace_hash, ranking.feasible[i], ranking.rank[i])
               for i, r in enumerate(rows) if r.status == "ok"]
@@ -125,7 +111,7 @@ def references(data: SweepData) -> tuple[list[tuple[str, Reference]], list[str]]
 def missing_metrics(data: SweepData, meta: dict[str, Any]) -> list[str]:
     """Notes for objectives and constraints naming a metric that no point reported."""
     known = {m for p in data.points for m in p.metrics}
-    wanted = list(data.objectives) + [c.metric for c in constraints_of(meta)]
+    wanted = list(data.objectives) + [c.metric for c in stored_constraints(meta)]
     if not data.points:
         return []
     return [f"metric {m!r} (objective or constraint) is in no result; known metrics: "
@@ -150,7 +136,7 @@ def write_sweep_report(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     meta, rows = load_store(folder)
     data = sweep_data(meta, rows)
-    files = [export_csv(rows, folder / "results.csv")]
+    files = [export_csv(rows, folder / "results.csv", stored_ranking(meta, rows))]
     figures, notes = write_figures(data, folder / "figures")
     refs, ref_notes = references(data)
     html = render_page(meta=meta, rows=rows, data=data, figures=figures, refs=refs,

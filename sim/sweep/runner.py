@@ -18,9 +18,10 @@ from sim.core.hashing import bytes_hash
 from sim.evaluation.run import slug
 from sim.sweep.config import Sweep, load_sweep
 from sim.sweep.executors import IN_FLIGHT_PER_WORKER, BatchSizer, Executor, make_executor
+from sim.sweep.pareto import Ranking, rank_rows, stored_ranking
 from sim.sweep.progress import SweepProgress
 from sim.sweep.samplers import Point, sample
-from sim.sweep.store import STORE_NAME, Store, export_csv, export_parquet
+from sim.sweep.store import STORE_NAME, Row, Store, export_csv, export_parquet
 from sim.sweep.worker import Task
 
 
@@ -34,6 +35,38 @@ class SweepOutput:
     computed: int
     counts: dict[str, int]
     files: list[Path] = field(default_factory=list)
+
+    def to_frame(self) -> Any:
+        """Every stored point as a pandas DataFrame (:func:`results_frame`)."""
+        return results_frame(self.store)
+
+    @property
+    def failed(self) -> int:
+        """Points whose last evaluation failed."""
+        return self.counts.get("failed", 0)
+
+
+def results_frame(store_path: Path) -> Any:
+    """A sweep store as a pandas DataFrame: one row per current point with ``feasible`` and
+    ``rank`` (under the stored objectives and constraints), parameters as their values (lists
+    stay lists), metrics at full precision, and the energy/area breakdown as
+    ``<group>.<part>`` columns (e.g. ``energy_pj.sram``)."""
+    import pandas as pd
+
+    with Store(store_path) as store:
+        meta, rows = store.meta(), store.rows()
+    ranking = stored_ranking(meta, rows)
+    records = []
+    for i, r in enumerate(rows):
+        record: dict[str, Any] = {"key": r.key, "idx": r.idx, "status": r.status,
+                                  "feasible": ranking.feasible[i], "rank": ranking.rank[i],
+                                  **r.params, **r.metrics}
+        for group, parts in r.breakdown.items():
+            record.update({f"{group}.{part}": value for part, value in parts.items()})
+        record.update(error=r.error, family=r.family, arch_hash=r.arch_hash,
+                      trace_hash=r.trace_hash)
+        records.append(record)
+    return pd.DataFrame.from_records(records)
 
 
 def default_out_dir(sweep: Sweep) -> Path:
@@ -85,8 +118,9 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
               retry_failed: bool = False, executor: str | None = None,
               workers: int | None = None, address: str | None = None,
               batch: int | None = None, dask_processes: bool = True,
-              show_progress: bool | None = None) -> SweepOutput:
-    """Run (or resume) the sweep in ``path``; arguments override the sweep file's settings."""
+              show_progress: bool | None = None, parquet: bool = False) -> SweepOutput:
+    """Run (or resume) the sweep in ``path``; arguments override the sweep file's settings
+    (``parquet`` adds ``results.parquet`` as ``report.parquet`` does)."""
     sweep = load_sweep(path)
     spec = sweep.spec
     points = sample(sweep)
@@ -113,16 +147,19 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
                 raise
             runner.close()
         counts = store.counts()
-        files = export(store, target, spec.report.parquet)
+        rows = store.rows()
+        ranked = rank_rows(rows, dict(spec.objectives), sweep.constraints)
+        files = export(rows, target, spec.report.parquet or parquet, ranked)
     finally:
         store.close()
     return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files)
 
 
-def export(store: Store, target: Path, parquet: bool = False) -> list[Path]:
-    """Write ``results.csv`` (and ``results.parquet``) from the store's current points."""
-    rows = store.rows()
-    files = [export_csv(rows, target / "results.csv")]
+def export(rows: list[Row], target: Path, parquet: bool = False,
+           ranking: Ranking | None = None) -> list[Path]:
+    """Write ``results.csv`` (and ``results.parquet``) of the store's current rows, with each
+    point's feasibility and front rank when ``ranking`` is given."""
+    files = [export_csv(rows, target / "results.csv", ranking)]
     if parquet:
-        files.append(export_parquet(rows, target / "results.parquet"))
+        files.append(export_parquet(rows, target / "results.parquet", ranking))
     return files

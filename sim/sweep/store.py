@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.sweep.pareto import Ranking as Ranked
     from sim.sweep.samplers import Point
 
 STORE_NAME = "results.sqlite"
@@ -183,16 +184,21 @@ def _row(values: Sequence[Any]) -> Row:
     return Row(**data)
 
 
-def flat_table(rows: Sequence[Row]) -> tuple[list[str], list[list[Any]]]:
-    """Columns and values of a flat results table: key, index, status, every parameter and
-    metric, error, timing and provenance."""
+def flat_table(rows: Sequence[Row], ranking: Ranked | None = None
+               ) -> tuple[list[str], list[list[Any]]]:
+    """Columns and values of a flat results table: key, index, status, feasible and front rank
+    (from ``ranking``, one entry per row; blank without it), every parameter and metric, error,
+    timing and provenance."""
     params = sorted({p for r in rows for p in r.params})
     metrics = sorted({m for r in rows for m in r.metrics})
-    columns = ["key", "idx", "status", *params, *metrics, "error", "eval_s", "attempts",
-               "worker", "family", "tool_version", "arch_hash", "trace_hash"]
+    columns = ["key", "idx", "status", "feasible", "rank", *params, *metrics, "error", "eval_s",
+               "attempts", "worker", "family", "tool_version", "arch_hash", "trace_hash"]
+    feasible: Sequence[bool | None] = ranking.feasible if ranking else [None] * len(rows)
+    rank: Sequence[int | None] = ranking.rank if ranking else [None] * len(rows)
     table = []
-    for r in rows:
-        table.append([r.key, r.idx, r.status, *(_cell(r.params.get(p)) for p in params),
+    for i, r in enumerate(rows):
+        table.append([r.key, r.idx, r.status, feasible[i], rank[i],
+                      *(_cell(r.params.get(p)) for p in params),
                       *(r.metrics.get(m) for m in metrics), r.error, r.seconds, r.attempts,
                       r.worker, r.family, r.tool_version, r.arch_hash, r.trace_hash])
     return columns, table
@@ -203,9 +209,9 @@ def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, list | dict) else value
 
 
-def export_csv(rows: Sequence[Row], path: Path) -> Path:
-    """Write the flat results table as CSV."""
-    columns, table = flat_table(rows)
+def export_csv(rows: Sequence[Row], path: Path, ranking: Ranked | None = None) -> Path:
+    """Write the flat results table as CSV (full precision)."""
+    columns, table = flat_table(rows, ranking)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
@@ -213,7 +219,7 @@ def export_csv(rows: Sequence[Row], path: Path) -> Path:
     return path
 
 
-def export_parquet(rows: Sequence[Row], path: Path) -> Path:
+def export_parquet(rows: Sequence[Row], path: Path, ranking: Ranked | None = None) -> Path:
     """Write the flat results table as Parquet (needs pyarrow)."""
     try:
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -222,7 +228,7 @@ def export_parquet(rows: Sequence[Row], path: Path) -> Path:
         from sim.core.errors import SimError
 
         raise SimError("Parquet export needs pyarrow", accepted="pip install pyarrow") from None
-    columns, table = flat_table(rows)
+    columns, table = flat_table(rows, ranking)
     data = {c: _parquet_column([line[i] for line in table]) for i, c in enumerate(columns)}
     pq.write_table(pa.table(data), path)
     return path

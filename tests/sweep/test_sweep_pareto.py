@@ -61,3 +61,28 @@ def test_constraint_operators() -> None:
 def test_no_objectives_gives_no_ranks() -> None:
     ranking = rank_points([{"a": 1.0}], [True], {}, [])
     assert ranking.feasible == [True] and ranking.rank == [0]
+
+
+def test_fronts_match_brute_force_one_and_two_objectives() -> None:
+    """The sweep-based ranking for 1 and 2 objectives (ties included) against peeling fronts
+    with the definition of dominance."""
+    rng = np.random.default_rng(11)
+    for k in (1, 2, 3):
+        for _ in range(30):
+            values = rng.integers(0, 5, size=(int(rng.integers(1, 50)), k)).astype(float)
+            ranks = front_ranks(values)
+            remaining = list(range(len(values)))
+            rank = 0
+            while remaining:
+                rank += 1
+                front = {remaining[i] for i in brute_front(values[remaining])}
+                assert {i for i in remaining if ranks[i] == rank} == front
+                remaining = [i for i in remaining if i not in front]
+
+
+def test_brute_force_check_catches_a_wrong_rank() -> None:
+    """Negative control: one perturbed rank no longer matches the definition."""
+    values = np.array([[1, 5], [2, 2], [5, 1], [3, 3]], dtype=float)
+    ranks = front_ranks(values)
+    ranks[3] = 1
+    assert {int(i) for i in np.flatnonzero(ranks == 1)} != brute_front(values)
