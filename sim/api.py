@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.core.errors import SimError
 from sim.core.result import Result
-from sim.evaluation.run import apply_costing, simulate, slug
+from sim.evaluation.run import apply_costing, default_run_dir, simulate
 from sim.evaluation.workload import Workload, load_workload
 from sim.spec.yamlio import parse_assignments
 from sim.tech import load_tables
@@ -48,16 +48,25 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 
 def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
-        out_dir: str | Path | None = None, write: bool = True) -> RunOutput:
-    """Simulate one workload file, cost it and (by default) write its report files."""
-    from sim.report.run_report import write_run_report
+        out_dir: str | Path | None = None, write: bool = True,
+        replace: bool = False) -> RunOutput:
+    """Simulate one workload file, cost it and (by default) write its report files.
+
+    The folder is ``out_dir``, else the workload's ``report.dir`` or ``reports/<name>`` with a
+    suffix naming the overrides. A folder holding another run (another workload file or other
+    overrides) is a SimError unless ``replace``; the same run is replaced."""
+    from sim.report.run_report import other_run, write_run_report
 
     workload = load_workload(path, overrides)
+    target = Path(out_dir) if out_dir else default_run_dir(workload)
     result = simulate(workload)
     apply_costing(result, workload)
     files: list[Path] = []
     if write:
-        target = Path(out_dir or workload.spec.report.dir or Path("reports") / slug(result.name))
+        clash = None if replace else other_run(result, target)
+        if clash:
+            raise SimError(f"not replacing it: {clash}",
+                           accepted="-o/--out DIR for another folder, or --replace")
         files = write_run_report(result, target, workload.spec.report.formats)
     return RunOutput(workload, result, files)
 

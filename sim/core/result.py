@@ -68,6 +68,9 @@ class Result:
     metrics: dict[str, float] = field(default_factory=dict)
     costing: dict[str, Any] = field(default_factory=dict)
     """Energy per ledger key (pJ), area per component (um^2) and the table rows used."""
+    config: dict[str, Any] = field(default_factory=dict)
+    """What ran: the workload file, the ``--set`` overrides, the resolved arch (every field,
+    defaults included) and where the trace came from (filled in by ``sim.evaluation``)."""
 
     @property
     def seconds(self) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 import sim
 from sim.core.result import Provenance, Result
-from sim.evaluation.workload import Workload
+from sim.evaluation.workload import Workload, apply_overrides
 from sim.tech import Costing, TechTable, cost, efficiency, load_tables
 
 
@@ -21,14 +21,58 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
 
 
+def run_name(workload: Workload) -> str:
+    """The workload's name, followed by its overrides when there are any:
+    ``quickstart (arch.rows=32)``."""
+    if not workload.overrides:
+        return workload.spec.name
+    sets = ", ".join(f"{k}={v}" for k, v in workload.overrides.items())
+    return f"{workload.spec.name} ({sets})"
+
+
+def default_run_dir(workload: Workload) -> Path:
+    """``report.dir`` of the workload, else ``reports/<name>``; overrides add a suffix naming
+    them (``reports/quickstart--arch.rows-32``) so that a variant never lands in the base's
+    folder."""
+    base = Path(workload.spec.report.dir or Path("reports") / slug(workload.spec.name))
+    if not workload.overrides:
+        return base
+    sets = "_".join(f"{k}={v}" for k, v in workload.overrides.items())
+    return base.with_name(f"{base.name}--{slug(sets)}")
+
+
+def run_config(workload: Workload) -> dict[str, Any]:
+    """What a run ran: the workload file, overrides, the resolved arch (defaults included), the
+    trace's source (a file, a generator's settings or inline), seed and the report options."""
+    spec = workload.spec
+    if workload.trace_source.at:  # inline in the workload (a generator, or ops)
+        trace_data = workload.trace_source.doc.data.get("trace")
+        origin: Any = "inline"
+        if isinstance(trace_data, dict) and "generator" in trace_data:
+            sets = {k: v for k, v in workload.overrides.items() if k.startswith("trace.")}
+            origin = apply_overrides({"trace": trace_data}, sets)["trace"]
+    else:
+        origin = str(workload.trace_source.doc.path)
+    return {
+        "workload_file": str(workload.path.resolve()), "workload_name": spec.name,
+        "overrides": dict(workload.overrides), "seed": spec.seed,
+        "arch_file": "inline" if workload.arch_source.at else str(workload.arch_source.doc.path),
+        "arch": workload.arch.model_dump(mode="json"),
+        "trace": {"source": origin, "name": workload.trace.name,
+                  "ops": len(workload.trace.ops)},
+    }
+
+
 def simulate(workload: Workload) -> Result:
-    """Run the workload's model and stamp the result's provenance (no costing, no files)."""
+    """Run the workload's model and stamp the result's name (with its overrides), provenance
+    and config (no costing, no files)."""
     model = workload.family.build(workload.arch)
     trace = workload.trace
     if workload.tensors is not None:  # families open the .npz by the path the loader resolved
         trace = trace.model_copy(update={"tensors": str(workload.tensors)})
     result = model.run(trace, workload.spec.seed)
-    result.name = workload.spec.name
+    result.name = run_name(workload)
+    result.config = run_config(workload)
     result.provenance = Provenance(
         tool_version=sim.__version__, arch_hash=workload.arch_hash,
         trace_hash=workload.trace_hash, seed=workload.spec.seed,

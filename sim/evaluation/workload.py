@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,6 +70,8 @@ class Workload:
     tensors: Path | None
     arch_hash: str
     trace_hash: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """The dotted-path overrides applied over the file (``--set``, a sweep point)."""
 
     def tech_files(self) -> list[Path]:
         """Technology tables beyond the built-in ones: the family's own, then those the arch
@@ -151,7 +153,8 @@ def load_workload(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     tensors = tensor_file(trace, trace_source.base_dir, trace_source.doc.where(trace_source.at),
                           trace_source.doc, trace_source.at)
     return Workload(spec, doc.path, family, arch, arch_source, trace, trace_source, tensors,
-                    stable_hash(arch.model_dump(mode="json")), trace_hash(trace, tensors))
+                    stable_hash(arch.model_dump(mode="json")), trace_hash(trace, tensors),
+                    dict(overrides or {}))
 
 
 __all__ = ["Workload", "WorkloadSpec", "apply_overrides", "dotted", "load_workload"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +25,23 @@ def write_ops_csv(result: Result, path: Path) -> None:
             writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
                              f"{result.op_energy_pj(op):.6g}",
                              *(op.detail.get(key, "") for key in DETAIL_COLUMNS)])
+
+
+def other_run(result: Result, folder: Path) -> str | None:
+    """What makes the run already in ``folder`` (its ``result.json``) another run than
+    ``result``: a different workload file or different overrides; None when it is the same run
+    (re-running it replaces it), the folder holds none, or its record predates run configs."""
+    path = folder / "result.json"
+    if not path.is_file():
+        return None
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("config") or {}
+    except (OSError, ValueError, AttributeError):
+        return f"{path} is not a result this tool wrote"
+    for key in ("workload_file", "overrides"):
+        if key in old and old[key] != result.config.get(key):
+            return f"{path} holds another run ({key} {old[key]!r})"
+    return None
 
 
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:
