@@ -5,28 +5,34 @@ from __future__ import annotations
 from rich.table import Table
 
 from sim.core.result import Result
+from sim.core.units import si
 from sim.family import Family
 
 
 def summary_table(result: Result, family: Family | None = None) -> Table:
-    """Headline figures of one run as a rich table, then the family's own summary lines."""
+    """Headline figures of one run as a rich table (SI-scaled units), then the family's own
+    summary lines (its main metric: tokens/s and J/token, F1/SSIM/PSNR, ...)."""
     m = result.metrics
     table = Table(title=f"{result.name} ({result.provenance.family})", show_header=False)
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     rows = [
         ("cycles", f"{result.cycles:,}"),
-        ("time", f"{result.seconds * 1e6:,.3f} us at "
-                 f"{result.clocks[result.clock].freq_hz / 1e6:,.0f} MHz"),
-        ("MACs", f"{result.macs:,}"),
-        ("energy", f"{m.get('energy_pj', 0.0) / 1e6:,.3f} uJ"),
-        ("area", f"{m.get('area_mm2', 0.0):,.4f} mm^2 at {result.costing.get('node_nm')} nm"),
+        ("time", f"{si(result.seconds, 's')} at "
+                 f"{si(result.clocks[result.clock].freq_hz, 'Hz')}"),
+    ]
+    if result.macs:
+        rows.append(("MACs", f"{result.macs:,}"))
+    rows += [
+        ("energy", si(m.get("energy_j", m.get("energy_pj", 0.0) * 1e-12), "J")),
+        ("power", si(m.get("power_w", 0.0), "W")),
+        ("area", f"{m.get('area_mm2', 0.0):.4g} mm^2 at {result.costing.get('node_nm')} nm"),
     ]
     rows += [(f"utilisation {unit}", f"{u:.1%}") for unit, u in result.utilisation.items()]
-    for key, label, fmt in (("gops", "GOPS", ",.1f"), ("gops_per_w", "GOPS/W", ",.1f"),
-                            ("gops_per_mm2", "GOPS/mm^2", ",.1f")):
-        if key in m:
-            rows.append((label, format(m[key], fmt)))
+    for key, label in (("gops", "GOPS"), ("gops_per_w", "GOPS/W"),
+                       ("gops_per_mm2", "GOPS/mm^2")):
+        if m.get(key):  # no MACs (stochastic logic): no MAC-based efficiency either
+            rows.append((label, f"{m[key]:,.4g}" if m[key] < 1e4 else f"{m[key]:,.0f}"))
     if family is not None and family.summary is not None:
         rows += family.summary(result)
     for label, value in rows:

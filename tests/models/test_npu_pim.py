@@ -334,6 +334,27 @@ def test_result_contents_and_energy_rows() -> None:
         g.seconds * 1e9 * 400e3)
 
 
+def test_per_op_energy_adds_up_to_the_run_less_background() -> None:
+    """Every NPU, vector and per-request attention op carries its own actions, so ops.csv has
+    energy per op; the ops' energies add up to the run's energy less HBM standby (a run-level
+    action, no op's)."""
+    from sim.tech.costing import cost
+    from sim.tech.table import TechTable
+
+    table = TechTable(28)
+    for name in ("core.yaml", "npu_pim.yaml"):
+        table.add_file(ROOT / "sim" / "tech" / "tables" / name, override=False)
+    for system in ("neupims", "npu"):
+        r = run(arch(system), small_trace(64, layers=1))
+        costing = cost(r, table)
+        r.costing = {"energy_pj": costing.energy_pj}
+        work = [op for op in r.ops if op.kind != "pim_phase"]
+        assert all(r.op_energy_pj(op) > 0 for op in work), system
+        background = costing.energy_pj["hbm.background_ns"]
+        assert sum(r.op_energy_pj(op) for op in r.ops) == pytest.approx(
+            costing.total_energy_pj - background, rel=1e-9)
+
+
 def test_timeline_plot(tmp_path: Path) -> None:
     from sim.models.npu_pim.figures import plot_timeline, task_spans
 

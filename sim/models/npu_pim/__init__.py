@@ -2,6 +2,7 @@
 attention GEMVs; four systems (GPU roofline, NPU-only, naive NPU+PIM, NeuPIMs-style)."""
 
 from sim.core.result import Result
+from sim.core.units import si
 from sim.family import Family
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import SUPPORTED_KINDS, NpuPimModel
@@ -17,7 +18,7 @@ def summary(result: Result) -> list[tuple[str, str]]:
     if "tokens_per_s" in m:
         lines.append(("tokens/s", f"{m['tokens_per_s']:,.1f}"))
     if "energy_per_token_j" in m:
-        lines.append(("energy/token", f"{m['energy_per_token_j'] * 1e3:,.3f} mJ"))
+        lines.append(("energy/token", si(m["energy_per_token_j"], "J")))
     return lines
 
 

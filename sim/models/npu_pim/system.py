@@ -162,7 +162,10 @@ class SystemModel:
                                          "macs_npu": 0.0, "macs_pim": 0.0, "hbm_bytes": 0.0,
                                          "pim_busy": 0.0}
         self._attention_cache: dict[tuple[Any, ...], tuple[
-            int, list[OpRecord], npt.NDArray[np.float64], Ledger, dict[str, float]]] = {}
+            int, list[OpRecord], npt.NDArray[np.float64], Ledger, dict[str, float],
+            list[dict[str, float]]]] = {}
+        """Per sub-batch key: cycles, records, busy, actions, counters and each request's own
+        actions (its share of the ledger, for per-op energy)."""
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -254,6 +257,9 @@ class SystemModel:
                 self.counts["macs_npu"] += rec.macs
                 self.add_hbm(float(rec.detail["read_bytes"]))
                 self.add_hbm(float(rec.detail["write_bytes"]), write=True)
+                self.add_hbm(float(rec.detail["read_bytes"]), ledger=acts)
+                self.add_hbm(float(rec.detail["write_bytes"]), write=True, ledger=acts)
+                rec.ledger = acts.as_dict()  # the op's own actions: its energy in ops.csv
         task.cycles = now
 
     # -- attention -------------------------------------------------------------------------
@@ -268,8 +274,10 @@ class SystemModel:
         if key not in self._attention_cache:
             timed = (self._pim_attention(sel, channel[idx]) if self.uses_pim
                      else self._npu_attention(sel))
-            self._attention_cache[key] = (*timed, *self._attention_actions(sel, timed[2]))
-        cycles, records, busy, actions, counts = self._attention_cache[key]
+            self._attention_cache[key] = (*timed, *self._attention_actions(sel, timed[2]),
+                                          [self._attention_actions([o], timed[2][:0])[0]
+                                           .as_dict() for o in sel])
+        cycles, records, busy, actions, counts, own = self._attention_cache[key]
         self.ledger.merge(actions)
         for name, value in counts.items():
             self.counts[name] += value
@@ -277,9 +285,11 @@ class SystemModel:
         task.cycles = cycles
         task.pim_busy = busy
         for rec in records:  # cached records: phase names are suffixes, requests indices
-            name = prefix + rec.name if rec.name.startswith(".") else sel[int(rec.name)].name
-            task.records.append(OpRecord(
-                name, rec.kind, rec.unit, rec.start, rec.end, rec.macs, dict(rec.ledger),
+            phase = rec.name.startswith(".")
+            name = prefix + rec.name if phase else sel[int(rec.name)].name
+            task.records.append(OpRecord(  # a request's record carries its own actions
+                name, rec.kind, rec.unit, rec.start, rec.end, rec.macs,
+                dict(rec.ledger) if phase else dict(own[int(rec.name)]),
                 {**rec.detail, "layer": piece.layer, "part": "B", "sub_batch": task.sub_batch}))
 
     def _attention_actions(self, sel: list[AttentionOp], busy: npt.NDArray[np.float64]
