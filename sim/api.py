@@ -56,7 +56,12 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
     suffix naming the overrides. A folder holding another run (another workload file or other
     overrides) is a SimError unless ``replace``; the same run is replaced."""
     from sim.report.run_report import other_run, write_run_report
+    from sim.spec.sweep import is_sweep
+    from sim.spec.yamlio import load_yaml
 
+    doc = load_yaml(path)
+    if is_sweep(doc.data):
+        raise SimError("this is a sweep file, not a workload; use 'sim sweep'", doc.where(()))
     workload = load_workload(path, overrides)
     target = Path(out_dir) if out_dir else default_run_dir(workload)
     result = simulate(workload)

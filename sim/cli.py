@@ -77,6 +77,23 @@ def sweep(
     counts = ", ".join(f"{n} {status}" for status, n in sorted(output.counts.items()))
     out.print(f"{output.points} points ({counts}); computed {output.computed} now", markup=False)
     out.print(f"wrote {output.out_dir}", markup=False)
+    if output.failed:
+        report_failures(output.failed, output.points, output.errors)
+        raise typer.Exit(1)
+
+
+MAX_ERRORS_SHOWN = 5
+"""Distinct errors of failed sweep points listed on stderr (the rest are in results.csv)."""
+
+
+def report_failures(failed: int, points: int, errors: list[tuple[str, int]]) -> None:
+    """How many points failed and their most frequent errors, on stderr."""
+    err.print(f"{failed} of {points} points failed (see the error column of results.csv; "
+              "--retry-failed recomputes them):", markup=False)
+    for text, n in errors[:MAX_ERRORS_SHOWN]:
+        err.print(f"  {n} x {text}", markup=False)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        err.print(f"  ... {len(errors) - MAX_ERRORS_SHOWN} more distinct errors", markup=False)
 
 
 @app.command()
@@ -91,12 +108,24 @@ def report(folder: Annotated[Path, typer.Argument(help="sweep report folder")]) 
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="YAML files to check")]) -> None:
-    """Check workload, arch, trace, sweep or tech-table files without running them."""
+    """Check workload, arch, trace, sweep, model-config or tech-table files with every check
+    'sim run' / 'sim sweep' makes, without simulating; reports every file (exit 2 if any is
+    bad)."""
     from sim import api
 
+    bad = 0
     for path in files:
-        kind = guarded(lambda p=path: api.validate_file(p))  # type: ignore[misc]
+        try:
+            kind = api.validate_file(path)
+        except SimError as exc:
+            err.print(f"error: {exc}", markup=False)
+            bad += 1
+            continue
         out.print(f"{path}: ok, {kind}", markup=False)
+    if bad:
+        if len(files) > 1:
+            err.print(f"{bad} of {len(files)} files failed", markup=False)
+        raise typer.Exit(2)
 
 
 @rtl_app.command("test")

@@ -5,13 +5,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.errors import SimError
-from sim.evaluation.workload import Source, load_workload, resolve_arch
+from sim.core.errors import SimError, UnsupportedOpError
+from sim.evaluation.workload import Source, Workload, load_workload, resolve_arch
+from sim.family import Family
+from sim.spec.base import ArchBase
 from sim.spec.yamlio import load_yaml
+from sim.tech import load_tables
 from sim.workload.load import tensor_file, trace_from_data
+from sim.workload.model_configs import SCHEMAS, load_model_config
 
 KINDS = ("workload (arch + trace), arch (family), trace (ops), sweep (base + vary), "
-         "tech table (rows)")
+         "model config (arch: transformer | resnet | mobilenetv2 | crnn), tech table (rows)")
+
+
+def check_workload(workload: Workload) -> None:
+    """What ``sim run`` checks before it simulates, without simulating: every op is of a kind
+    the family runs, the family's own checks (operand widths, ...), the model can be built, and
+    the technology tables of the arch's node load."""
+    family = workload.family
+    where = workload.trace_source.doc.where(workload.trace_source.at)
+    for op in workload.trace.ops:
+        if op.kind not in family.op_kinds:
+            raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
+                                     f"family {family.name!r}", where,
+                                     accepted=", ".join(sorted(family.op_kinds)))
+    if family.check is not None:
+        try:
+            family.check(workload.arch, workload.trace)
+        except SimError as exc:  # name the file the trace is in
+            if exc.where.file is not None:
+                raise
+            raise type(exc)(exc.message, where, exc.accepted) from None
+    check_arch(family, workload.arch, workload.tech_files())
+
+
+def check_arch(family: Family, arch: ArchBase, tech_files: list[Path]) -> None:
+    """The family builds a model of ``arch`` and the tables of its node load."""
+    family.build(arch)
+    load_tables(arch.tech.node_nm, tech_files)
 
 
 def validate_any(path: Path) -> str:
@@ -20,11 +51,17 @@ def validate_any(path: Path) -> str:
     data = doc.data
     if not isinstance(data, dict):
         raise SimError("expected a mapping at the top of the file", doc.where(()), accepted=KINDS)
+    if isinstance(data.get("arch"), str) and data["arch"] in SCHEMAS and "trace" not in data:
+        config = load_model_config(str(path))
+        return f"model config ({config.arch} {config.name}, for trace generators)"
     if "arch" in data or "trace" in data:
         workload = load_workload(path)
+        check_workload(workload)
         return f"workload ({workload.family.name}, {len(workload.trace.ops)} ops)"
     if "family" in data:
-        family, _ = resolve_arch(Source(doc, ()), data)
+        family, arch = resolve_arch(Source(doc, ()), data)
+        check_arch(family, arch, [*family.tech_tables,
+                                  *((path.parent / p).resolve() for p in arch.tech.tables)])
         return f"arch ({family.name})"
     if "ops" in data:
         trace = trace_from_data(doc, (), data)

@@ -5,6 +5,8 @@ What ``sim run`` and every sweep worker do between loading a workload and writin
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,27 @@ from typing import Any
 import sim
 from sim.core.result import Provenance, Result
 from sim.evaluation.workload import Workload, apply_overrides
+from sim.family import Family
 from sim.tech import Costing, TechTable, cost, efficiency, load_tables
+
+GENERIC_METRICS = ("cycles", "seconds", "macs", "energy_pj", "energy_j", "area_um2", "area_mm2",
+                   "power_w", "pj_per_mac", "gops", "gops_per_w", "gops_per_mm2",
+                   "energy_per_*_j")
+"""Metrics every costed run can report (:func:`efficiency_metrics`; the MAC-based ones only when
+the run has MACs), as ``fnmatch`` patterns; a family declares its own in ``Family.metrics``."""
+
+
+def unknown_metric(name: str, family: Family) -> str | None:
+    """Why ``name`` is no metric of ``family``'s runs (with the closest known names), or None
+    when it is one or the family does not declare its metrics."""
+    if family.metrics is None:
+        return None
+    patterns = (*GENERIC_METRICS, *family.metrics)
+    if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+        return None
+    close = difflib.get_close_matches(name, patterns, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"{name!r} is not a metric of family {family.name}{hint}"
 
 
 def slug(name: str) -> str:

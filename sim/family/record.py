@@ -92,6 +92,10 @@ class SynthTarget:
         return self.directory if self.directory is not None else self.kernel
 
 
+CheckHook = Callable[[Any, "Trace"], None]
+"""A family's checks of a validated arch and trace that its model would make before simulating
+(operand widths it supports, ...): raises a SimError; ``sim validate`` runs it."""
+
 SummaryHook = Callable[["Result"], list[tuple[str, str]]]
 """A family's extra ``sim run`` summary lines: (label, formatted value) pairs."""
 
@@ -105,8 +109,8 @@ class Family:
     the energy/area rows of its own components (a family installed outside ``sim/`` ships them
     in its package; the arch's own ``tech.tables`` still override them), RTL kernels checked by
     ``sim rtl test``, synthesis targets for ``sim rtl synth``, trace generators usable as
-    ``trace: {generator: NAME}``, sweep-report figure and published-reference hooks, and summary
-    lines for ``sim run``.
+    ``trace: {generator: NAME}``, sweep-report figure and published-reference hooks, summary
+    lines for ``sim run``, pre-simulation checks for ``sim validate`` and its metric names.
     """
 
     name: str
@@ -121,3 +125,9 @@ class Family:
     sweep_figures: FigureHook | None = None
     sweep_references: ReferenceHook | None = None
     summary: SummaryHook | None = None
+    check: CheckHook | None = None
+    metrics: tuple[str, ...] | None = None
+    """Names of the family's own result metrics (``fnmatch`` patterns such as ``stage.*``; ``()``
+    when it has only the generic ones); sweeps check objective and constraint names against them
+    and the generic metrics. None: not declared (names are then checked after the sweep, in its
+    report)."""

@@ -7,6 +7,7 @@ name ``file:line: field.path``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,14 +120,25 @@ def load_yaml(path: str | Path) -> Document:
 
 def parse_assignments(items: list[str], option: str) -> dict[str, Any]:
     """Command-line ``["arch.rows=32", ...]`` -> ``{"arch.rows": 32, ...}``: each value is read
-    as YAML (``8`` -> 8, ``[4, 4]`` -> a list, empty -> ""); ``option`` names the flag in errors."""
+    as YAML (``8`` -> 8, ``[4, 4]`` -> a list, empty -> ""), and a plain number YAML 1.1 leaves
+    as text (``1e3``, ``2E-9``) as a float; ``option`` names the flag in errors."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise SimError(f"{option} {item!r}: expected FIELD=VALUE", accepted="e.g. rows=32")
         try:
-            out[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+            out[key.strip()] = _number(yaml.safe_load(text)) if text.strip() else ""
         except yaml.YAMLError:
             raise SimError(f"{option} {item!r}: the value is not valid YAML") from None
     return out
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _number(value: Any) -> Any:
+    """``"1e3"`` (YAML 1.1 wants ``1.0e+3``) -> 1000.0; anything else unchanged."""
+    if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+        return float(value)
+    return value

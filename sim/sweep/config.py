@@ -15,10 +15,12 @@ from typing import Any
 import sim
 from sim.core.errors import SimError
 from sim.core.hashing import bytes_hash, stable_hash
+from sim.evaluation.run import GENERIC_METRICS, unknown_metric
 from sim.evaluation.workload import apply_overrides, load_workload
+from sim.family import Family
 from sim.spec.sweep import RangeSpec, SweepSpec, parse_constraint
 from sim.spec.validate import validate
-from sim.spec.yamlio import Document, load_yaml
+from sim.spec.yamlio import Document, FieldPath, load_yaml
 
 SWEEP_SUFFIX = ".sweep.yaml"
 
@@ -147,13 +149,16 @@ def load_sweep(path: str | Path) -> Sweep:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise SimError("a sweep file must be a mapping", doc.where(()))
+    if "base" not in doc.data and "arch" in doc.data and "trace" in doc.data:
+        raise SimError("this is a workload, not a sweep file; use 'sim run'", doc.where(()),
+                       accepted="a sweep file (base: WORKLOAD.yaml, vary: ...)")
     spec = validate(SweepSpec, doc)
     base_path = (doc.path.parent / spec.base).resolve()
     if not base_path.is_file():
         raise SimError(f"file {spec.base!r} not found (looked for {base_path})",
                        doc.where(("base",)))
     try:
-        load_workload(base_path)
+        family = load_workload(base_path).family
     except SimError as exc:
         raise SimError(f"base workload is invalid: {exc}", doc.where(("base",))) from None
     if spec.sampler != "grid" and spec.n is None:
@@ -167,6 +172,7 @@ def load_sweep(path: str | Path) -> Sweep:
     for index, group in enumerate(spec.linked):
         dims.append(_linked(doc, base_path, index, group, [p for d in dims for p in d.paths]))
     constraints = [_constraint(doc, i, text) for i, text in enumerate(spec.constraints)]
+    _check_metrics(doc, spec, constraints, family)
     name = spec.name or doc.path.name.removesuffix(SWEEP_SUFFIX).removesuffix(".yaml")
     return Sweep(spec, doc, name, base_path, _base_data(load_yaml(base_path)), dims, constraints,
                  tables_hash(base_path))
@@ -240,6 +246,19 @@ def _linked(doc: Document, base_path: Path, index: int, group: dict[str, list[An
         except SimError as exc:
             raise SimError(f"cannot apply linked setting {overrides}: {exc}", where) from None
     return Dimension(" + ".join(fields), settings, fields=fields)
+
+
+def _check_metrics(doc: Document, spec: SweepSpec, constraints: list[Constraint],
+                   family: Family) -> None:
+    """Objectives and constraints must name metrics the base workload's family reports."""
+    named: list[tuple[FieldPath, str]] = [(("objectives", name), name)
+                                          for name in spec.objectives]
+    named += [(("constraints", i), c.metric) for i, c in enumerate(constraints)]
+    for at, metric in named:
+        why = unknown_metric(metric, family)
+        if why:
+            known = (*GENERIC_METRICS, *(family.metrics or ()))
+            raise SimError(why, doc.where(at), accepted="metrics: " + ", ".join(known))
 
 
 def _constraint(doc: Document, index: int, text: str) -> Constraint:

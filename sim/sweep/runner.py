@@ -7,7 +7,7 @@ loses at most the batches in flight; running it again resumes from the store.
 from __future__ import annotations
 
 import platform
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,8 @@ class SweepOutput:
     computed: int
     counts: dict[str, int]
     files: list[Path] = field(default_factory=list)
+    errors: list[tuple[str, int]] = field(default_factory=list)
+    """The failed points' distinct errors with how many points each, most frequent first."""
 
     def to_frame(self) -> Any:
         """Every stored point as a pandas DataFrame (:func:`results_frame`)."""
@@ -152,7 +154,9 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
         files = export(rows, target, spec.report.parquet or parquet, ranked)
     finally:
         store.close()
-    return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files)
+    errors = Counter(r.error for r in rows if r.status == "failed").most_common()
+    return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files,
+                       errors)
 
 
 def export(rows: list[Row], target: Path, parquet: bool = False,

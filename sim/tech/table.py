@@ -204,8 +204,12 @@ class TechTable:
 
 
 def _parsed(path: Path) -> tuple[Document, TechFile]:
-    """Parse and validate a table file, reusing the result while the file is unchanged."""
-    stat = Path(path).stat()
+    """Parse and validate a table file, reusing the result while the file is unchanged; a
+    missing file is a SimError naming it."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        raise SimError("technology table not found", Location(path)) from None
     return _parse_cached(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
 
 

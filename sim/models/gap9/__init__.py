@@ -20,6 +20,8 @@ def summary(result: Result) -> list[tuple[str, str]]:
 FAMILY = Family(
     "gap9", Gap9Arch, Gap9Model, frozenset(SUPPORTED_KINDS),
     description="GAP9 SoC with the NE16 mixed-bit (2-8-bit weight) engine",
-    kernels=(KERNEL,), synth_targets=SYNTH_TARGETS, summary=summary)
+    kernels=(KERNEL,), synth_targets=SYNTH_TARGETS, summary=summary,
+    metrics=("cluster_cycles", "dma_busy_cycles", "latency_s", "mac_per_cycle", "ne16_cycles",
+             "weight_bytes", "weights_in_l3"))
 
 __all__ = ["FAMILY", "Gap9Arch", "Gap9Model"]

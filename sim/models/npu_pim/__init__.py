@@ -26,6 +26,10 @@ FAMILY = Family(
     "npu_pim", NpuPimArch, NpuPimModel, frozenset(SUPPORTED_KINDS),
     description="NPU + HBM with processing-in-memory banks for batched LLM decoding",
     kernels=(PIM_GEMV,), synth_targets=SYNTH_TARGETS, generators=(LLM_DECODE,),
-    sweep_figures=figures, sweep_references=references, summary=summary)
+    sweep_figures=figures, sweep_references=references, summary=summary,
+    metrics=("batch", "tokens_per_s", "cycles_per_layer", "seconds_per_iteration_stage",
+             "energy_scale_per_token", "*_utilisation", "pim_channel_busy", "hbm_bytes",
+             "pim_commands", "dram_requests", "sub_batches", "stage.*", "analytic_gpu",
+             "gpu_launch_us"))
 
 __all__ = ["FAMILY", "NpuPimArch", "NpuPimModel"]

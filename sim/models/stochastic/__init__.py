@@ -30,6 +30,8 @@ def summary(result: Result) -> list[tuple[str, str]]:
 FAMILY = Family(
     "stochastic", StochasticArch, build, frozenset(SUPPORTED_KINDS),
     description="memristor stochastic-number encoders and stochastic logic vs binary",
-    kernels=KERNELS, synth_targets=SYNTH_TARGETS, summary=summary)
+    kernels=KERNELS, synth_targets=SYNTH_TARGETS, summary=summary,
+    metrics=("f1", "ssim", "psnr", "psnr_raw", "sc_*", "binary_*", "cycles_per_pixel",
+             "gate_evals", "pixels", "pixels_per_s", "switch_events"))
 
 __all__ = ["FAMILY", "StochasticArch", "StochasticModel"]

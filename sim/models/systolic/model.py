@@ -88,6 +88,22 @@ def psum_set_bits(shape: GemmShape, cols: int, dataflow: Dataflow) -> int:
     return 0
 
 
+def check_op(op: Op) -> None:
+    """An op this family cannot run (its kind, or operands wider than int8) is an error."""
+    if op.kind not in SUPPORTED_KINDS:
+        raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
+                                 "family 'systolic'", accepted=", ".join(SUPPORTED_KINDS))
+    if op.a_bits > OPERAND_BITS or getattr(op, "b_bits", 0) > OPERAND_BITS:
+        raise UnsupportedOpError(f"op {op.name!r} has operands wider than 8 bits; "
+                                 "the systolic family is int8", accepted="a_bits, b_bits <= 8")
+
+
+def check_trace(arch: SystolicArch, trace: Trace) -> None:
+    """Every op of ``trace`` passes :func:`check_op` (``sim validate``)."""
+    for op in trace.ops:
+        check_op(op)
+
+
 class SystolicModel:
     """Runs traces on a :class:`SystolicArch`."""
 
@@ -115,12 +131,7 @@ class SystolicModel:
 
     def op_record(self, op: Op, start: int) -> OpRecord:
         """Cycles and actions of one trace op starting at cycle ``start``."""
-        if op.kind not in SUPPORTED_KINDS:
-            raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
-                                     "family 'systolic'", accepted=", ".join(SUPPORTED_KINDS))
-        if op.a_bits > OPERAND_BITS or getattr(op, "b_bits", 0) > OPERAND_BITS:
-            raise UnsupportedOpError(f"op {op.name!r} has operands wider than 8 bits; "
-                                     "the systolic family is int8", accepted="a_bits, b_bits <= 8")
+        check_op(op)
         cycles, macs, actions = 0, 0, Ledger()
         for shape, count in to_gemms(op):
             gemm_cycles_, counts = self.gemm_ledger(shape)

@@ -81,6 +81,23 @@ def find_tensor_file(name: str) -> Path | None:
     return None
 
 
+def check_op(op: Op) -> GemmOp:
+    """The op as a GEMM; another kind, or operands wider than INT8, is an error."""
+    if not isinstance(op, GemmOp):
+        raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
+                                 "family 'tpe'", accepted=", ".join(SUPPORTED_KINDS))
+    if op.a_bits > 8 or op.b_bits > 8:
+        raise UnsupportedOpError(f"op {op.name!r} has operands wider than 8 bits; the tpe "
+                                 "family is INT8", accepted="a_bits, b_bits <= 8")
+    return op
+
+
+def check_trace(arch: TpeArch, trace: Trace) -> None:
+    """Every op of ``trace`` passes :func:`check_op` (``sim validate``)."""
+    for op in trace.ops:
+        check_op(op)
+
+
 class TpeModel:
     """A built TPE design; ``run`` executes the GEMMs of a trace back to back."""
 
@@ -115,12 +132,7 @@ class TpeModel:
     def op_record(self, op: Op, start: int, rng: np.random.Generator,
                   tensors: Mapping[str, npt.NDArray[np.generic]] | None) -> OpRecord:
         """Cycles and actions of one GEMM starting at cycle ``start``."""
-        if not isinstance(op, GemmOp):
-            raise UnsupportedOpError(f"op {op.name!r} of kind {op.kind!r} is not supported by "
-                                     "family 'tpe'", accepted=", ".join(SUPPORTED_KINDS))
-        if op.a_bits > 8 or op.b_bits > 8:
-            raise UnsupportedOpError(f"op {op.name!r} has operands wider than 8 bits; the tpe "
-                                     "family is INT8", accepted="a_bits, b_bits <= 8")
+        op = check_op(op)
         a, b, source = self._operands(op, tensors, rng)
         cycles = d.gemm_cycles_any(self.design, op.m, op.n, op.k, a, b)
         ledger = d.gemm_ledger(self.design, cycles, op.m, op.n)
