@@ -11,13 +11,51 @@ from rich.console import Console
 
 from sim.core.errors import SimError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                   help="Cycle-level ML accelerator simulator and design-space explorer.")
-rtl_app = typer.Typer(no_args_is_help=True, help="RTL checks: cocotb benches on Verilator.")
+rtl_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                      help="RTL checks: cocotb benches on Verilator.")
 app.add_typer(rtl_app, name="rtl")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
+VERBOSITY = {"level": 1}
+"""0 with -q (errors only), 1 by default, 2 with -v (also provenance and timing)."""
+
+
+def say(text: str, level: int = 1) -> None:
+    """Print a plain line on stdout when the verbosity is at least ``level``."""
+    if VERBOSITY["level"] >= level:
+        out.print(text, markup=False, highlight=False)
+
+
+def show_version(value: bool) -> None:
+    """``--version``: print the tool version and exit."""
+    if value:
+        from sim import __version__
+
+        out.print(f"sim (accel-sim) {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="errors only (and --json output)")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="also provenance and timing")] = False,
+) -> None:
+    """Cycle-level ML accelerator simulator and design-space explorer."""
+    VERBOSITY["level"] = 0 if quiet else 2 if verbose else 1
+
+
+def print_json(data: object) -> None:
+    """``--json``: one JSON document on stdout (nothing else goes there)."""
+    import json
+
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def guarded(call: Callable[[], T]) -> T:
@@ -40,18 +78,32 @@ def run(
         "--set", help="override a field, e.g. --set arch.rows=32 (repeat)")] = None,
     replace: Annotated[bool, typer.Option(
         "--replace", help="overwrite a folder that holds another run")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
-    """Simulate one workload: cycles, time, energy, area; writes reports/<name>/ (with
-    overrides, reports/<name>--<overrides>/)."""
-    from sim import api
-    from sim.report.summary import summary_table
+    """Simulate one workload and write reports/<name>/.
 
+    Prints cycles, time, energy, area and the family's own figures; with --set overrides the
+    folder is reports/<name>--<overrides>/ and the run's name says them."""
+    import time
+
+    from sim import api
+    from sim.report.summary import summary_json, summary_table
+
+    started = time.perf_counter()
     overrides = guarded(lambda: api.parse_overrides(set_ or []))
     output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir,
                                      replace=replace))
-    out.print(summary_table(output.result, output.workload.family))
+    if as_json:
+        print_json({**summary_json(output.result, output.workload.family),
+                    "files": [str(p) for p in output.files]})
+        return
+    if VERBOSITY["level"] >= 1:
+        out.print(summary_table(output.result, output.workload.family))
     for path in output.files:
-        out.print(f"wrote {path}", markup=False)
+        say(f"wrote {path}")
+    prov = output.result.provenance
+    say(f"tool {prov.tool_version}, arch {prov.arch_hash}, trace {prov.trace_hash}, seed "
+        f"{prov.seed}; {time.perf_counter() - started:.2f} s", 2)
 
 
 @app.command()
@@ -67,16 +119,27 @@ def sweep(
     no_report: Annotated[bool, typer.Option("--no-report", help="skip figures/HTML")] = False,
     parquet: Annotated[bool, typer.Option("--parquet",
                                           help="also write results.parquet")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the outcome as JSON")] = False,
 ) -> None:
-    """Run or resume a design-space sweep; writes reports/<sweep name>/ (store, CSV, HTML)."""
+    """Run or resume a design-space sweep.
+
+    Writes reports/<sweep name>/ (store, CSV, figures, HTML); exits 1 if any point failed."""
     from sim import api
 
+    quiet = VERBOSITY["level"] == 0 or as_json
     output = guarded(lambda: api.sweep(file, out_dir=out_dir, retry_failed=retry_failed,
                                        executor=executor, workers=workers, address=address,
-                                       batch=batch, report=not no_report, parquet=parquet))
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(output.counts.items()))
-    out.print(f"{output.points} points ({counts}); computed {output.computed} now", markup=False)
-    out.print(f"wrote {output.out_dir}", markup=False)
+                                       batch=batch, report=not no_report, parquet=parquet,
+                                       show_progress=False if quiet else None))
+    if as_json:
+        print_json({"points": output.points, "computed": output.computed,
+                    "counts": output.counts, "out_dir": str(output.out_dir),
+                    "files": [str(p) for p in output.files],
+                    "errors": [{"error": e, "points": n} for e, n in output.errors]})
+    else:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(output.counts.items()))
+        say(f"{output.points} points ({counts}); computed {output.computed} now")
+        say(f"wrote {output.out_dir}")
     if output.failed:
         report_failures(output.failed, output.points, output.errors)
         raise typer.Exit(1)
@@ -103,14 +166,15 @@ def report(folder: Annotated[Path, typer.Argument(help="sweep report folder")]) 
 
     files = guarded(lambda: api.report(folder))
     for path in files:
-        out.print(f"wrote {path}", markup=False)
+        say(f"wrote {path}")
 
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="YAML files to check")]) -> None:
-    """Check workload, arch, trace, sweep, model-config or tech-table files with every check
-    'sim run' / 'sim sweep' makes, without simulating; reports every file (exit 2 if any is
-    bad)."""
+    """Check files without running them.
+
+    Workload, arch, trace, sweep, model-config or tech-table files get every check 'sim run' /
+    'sim sweep' makes, without simulating; every file is reported (exit 2 if any is bad)."""
     from sim import api
 
     bad = 0
@@ -121,7 +185,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="YAML files to che
             err.print(f"error: {exc}", markup=False)
             bad += 1
             continue
-        out.print(f"{path}: ok, {kind}", markup=False)
+        say(f"{path}: ok, {kind}")
     if bad:
         if len(files) > 1:
             err.print(f"{bad} of {len(files)} files failed", markup=False)
@@ -172,7 +236,8 @@ def rtl_synth(
     raise typer.Exit(1 if rep.failures else 0)
 
 
-tech_app = typer.Typer(no_args_is_help=True, help="Technology tables: calibration.")
+tech_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       help="Technology tables: calibration.")
 app.add_typer(tech_app, name="tech")
 
 
@@ -207,7 +272,7 @@ def tech_report(
     print_report(rep, out)
 
 
-trace_app = typer.Typer(no_args_is_help=True,
+trace_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                         help="Workload traces: extract from real models, generate, regenerate.")
 app.add_typer(trace_app, name="trace")
 TraceOut = Annotated[Path, typer.Option("--out", "-o", help="trace file to write (.yaml)")]
@@ -319,7 +384,8 @@ def trace_info(path: Annotated[Path, typer.Argument(help="trace file")]) -> None
         out.print(f"{key}: {value}", markup=False)
 
 
-dram_app = typer.Typer(no_args_is_help=True, help="HBM controller: replay request traces.")
+dram_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       help="HBM controller: replay request traces.")
 app.add_typer(dram_app, name="dram")
 
 

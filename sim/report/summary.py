@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from rich.table import Table
 
 from sim.core.result import Result
@@ -38,3 +41,16 @@ def summary_table(result: Result, family: Family | None = None) -> Table:
     for label, value in rows:
         table.add_row(label, value)
     return table
+
+
+def summary_json(result: Result, family: Family | None = None) -> dict[str, Any]:
+    """The same summary for programs (``sim run --json``): full-precision numbers in base units
+    (s, Hz, pJ, J, mm^2), every metric, the family's lines as text, config and provenance."""
+    lines = family.summary(result) if family is not None and family.summary else []
+    return {
+        "name": result.name, "family": result.provenance.family, "cycles": result.cycles,
+        "seconds": result.seconds, "freq_hz": result.clocks[result.clock].freq_hz,
+        "macs": result.macs, "metrics": dict(result.metrics),
+        "utilisation": dict(result.utilisation), "family_summary": dict(lines),
+        "config": result.config, "provenance": asdict(result.provenance),
+    }
