@@ -1,5 +1,9 @@
 # ruff: noqa: E501  (the HTML template below keeps its lines whole)
-"""The HTML page of a sweep report: one self-contained file (inline CSS, embedded PNGs)."""
+"""The HTML page of a sweep report: one self-contained file (inline CSS, embedded PNGs and a
+small inline script that sorts a table by a clicked column and filters its rows; no network).
+
+Cells show SI-scaled values with units (``6.801 mJ``); each numeric cell keeps the stored value
+in ``data-v`` so that sorting uses full precision."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 import sim
+from sim.report import labels
 
 if TYPE_CHECKING:
     from sim.family import Reference, SweepData
@@ -37,6 +43,9 @@ tr.failed td { background: #f6f6f6; color: #888; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #555; }
 .scroll { max-height: 32em; overflow: auto; }
+table.sortable thead th { cursor: pointer; user-select: none; }
+th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]::after { content: " \\25BC"; }
+input.filter { margin: 0.3em 0; padding: 2px 6px; width: 24em; }
 code { font-size: 0.95em; } .note { color: #a40; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; font-size: 0.9em; }
 dt { font-weight: bold; } dd { margin: 0; }
@@ -87,35 +96,40 @@ workload, tool version and tech tables; the key in <code>results.sqlite</code>),
 {% endfor %}
 
 <h2>Pareto front</h2>
-<div class="scroll"><table>
-<tr><th>#</th>{% for p in vary %}<th>{{ p }}</th>{% endfor %}
-{% for m in columns %}<th>{{ m }}</th>{% endfor %}
-<th class="t">config hash</th><th class="t">arch hash</th><th class="t">trace hash</th><th class="t">tool</th></tr>
+<p>Click a column heading to sort; type in the box to keep the rows that contain every word.</p>
+<input class="filter" id="front-filter" type="search" placeholder="filter the front, e.g. WS 16" aria-label="filter the Pareto front">
+<div class="scroll"><table class="sortable" id="front">
+<thead><tr><th>#</th>{% for p in vary %}<th>{{ p }}</th>{% endfor %}
+{% for m in columns %}<th title="{{ m }}">{{ m }}</th>{% endfor %}
+<th class="t">config hash</th><th class="t">arch hash</th><th class="t">trace hash</th><th class="t">tool</th></tr></thead>
+<tbody>
 {% for r in front %}
-<tr class="front"><td>{{ r.idx }}</td>{% for p in vary %}<td>{{ fmt(r.params.get(p)) }}</td>{% endfor %}
-{% for m in columns %}<td>{{ fmt(r.metrics.get(m)) }}</td>{% endfor %}
+<tr class="front"><td>{{ r.idx }}</td>{% for p in vary %}<td{{ dv(r.params.get(p)) }}>{{ fmt(r.params.get(p)) }}</td>{% endfor %}
+{% for m in columns %}<td{{ dv(r.metrics.get(m)) }}>{{ mtext(m, r.metrics.get(m)) }}</td>{% endfor %}
 <td class="t"><code>{{ r.key }}</code></td><td class="t"><code>{{ r.arch_hash }}</code></td>
 <td class="t"><code>{{ r.trace_hash }}</code></td><td class="t">{{ r.tool_version }}</td></tr>
 {% endfor %}
-</table></div>
+</tbody></table></div>
 
 <h2>All design points</h2>
 <p>{% if rows|length > max_rows %}The first {{ max_rows }} of {{ rows|length }} points;
 {% endif %}every point is in <a href="results.csv">results.csv</a> and <code>results.sqlite</code>.</p>
-<div class="scroll"><table>
-<tr><th>#</th><th class="t">status</th><th>rank</th>{% for p in vary %}<th>{{ p }}</th>{% endfor %}
-{% for m in columns %}<th>{{ m }}</th>{% endfor %}
-<th class="t">config hash</th><th class="t">arch hash</th><th class="t">trace hash</th><th>eval s</th></tr>
+<input class="filter" id="points-filter" type="search" placeholder="filter, e.g. infeasible, failed, OS" aria-label="filter the design points">
+<div class="scroll"><table class="sortable" id="points">
+<thead><tr><th>#</th><th class="t">status</th><th>rank</th>{% for p in vary %}<th>{{ p }}</th>{% endfor %}
+{% for m in columns %}<th title="{{ m }}">{{ m }}</th>{% endfor %}
+<th class="t">config hash</th><th class="t">arch hash</th><th class="t">trace hash</th><th>eval s</th></tr></thead>
+<tbody>
 {% for r in rows[:max_rows] %}
 <tr class="{{ 'front' if rank.get(r.key) == 1 else ('failed' if r.status != 'ok' else '') }}">
 <td>{{ r.idx }}</td><td class="t">{{ r.status }}{% if r.status == 'ok' and not feasible_keys.get(r.key) %} (infeasible){% endif %}</td>
 <td>{{ rank.get(r.key) or "" }}</td>
-{% for p in vary %}<td>{{ fmt(r.params.get(p)) }}</td>{% endfor %}
-{% for m in columns %}<td>{{ fmt(r.metrics.get(m)) }}</td>{% endfor %}
+{% for p in vary %}<td{{ dv(r.params.get(p)) }}>{{ fmt(r.params.get(p)) }}</td>{% endfor %}
+{% for m in columns %}<td{{ dv(r.metrics.get(m)) }}>{{ mtext(m, r.metrics.get(m)) }}</td>{% endfor %}
 <td class="t"><code>{{ r.key }}</code></td><td class="t"><code>{{ r.arch_hash }}</code></td>
 <td class="t"><code>{{ r.trace_hash }}</code></td><td>{{ "%.3f"|format(r.seconds) if r.seconds is not none else "" }}</td></tr>
 {% endfor %}
-</table></div>
+</tbody></table></div>
 
 {% if failed %}
 <h2>Failed points</h2>
@@ -128,6 +142,47 @@ workload, tool version and tech tables; the key in <code>results.sqlite</code>),
 {% endfor %}
 </table></div>
 {% endif %}
+<script>
+(function () {
+  function key(cell) {
+    var v = cell.getAttribute("data-v");
+    if (v === null) { v = cell.textContent.trim(); }
+    var n = Number(v);
+    return (v !== "" && !isNaN(n)) ? [0, n] : [1, v.toLowerCase()];
+  }
+  function compare(a, b) {
+    if (a[0] !== b[0]) { return a[0] - b[0]; }
+    return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var body = table.tBodies[0];
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (r, s) {
+          var c = compare(key(r.cells[col]), key(s.cells[col]));
+          return up ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+    var box = document.getElementById(table.id + "-filter");
+    if (box) {
+      box.addEventListener("input", function () {
+        var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean);
+        Array.prototype.forEach.call(body.rows, function (r) {
+          var t = r.textContent.toLowerCase();
+          r.hidden = !words.every(function (w) { return t.indexOf(w) >= 0; });
+        });
+      });
+    }
+  });
+})();
+</script>
 </body>
 </html>
 """
@@ -150,11 +205,19 @@ def render_page(*, meta: dict[str, Any], rows: Sequence[Row], data: SweepData,
         name=data.name, meta=_Meta(meta), version=sim.__version__, rows=rows, total=len(rows),
         counts=counts, objectives=data.objectives, constraints=meta.get("constraints", []),
         vary=data.vary, figures=figures, refs=refs, notes=notes, fmt=fmt, max_rows=max_rows,
+        mtext=labels.text, dv=_data_value,
         generated=generated, rank=rank, columns=columns,
         feasible=sum(p.feasible for p in data.points),
         feasible_keys={p.key: p.feasible for p in data.points},
         front=[r for r in rows if r.key in front_keys],
         failed=[r for r in rows if r.status == "failed"])
+
+
+def _data_value(value: Any) -> Markup:
+    """`` data-v="..."``: the stored number of a cell (full precision), for sorting."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Markup("")
+    return Markup(' data-v="{}"').format(repr(value))
 
 
 class _Meta(dict[str, Any]):

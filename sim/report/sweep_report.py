@@ -1,6 +1,7 @@
 """``sim report DIR``: figures (PNG + SVG) and one self-contained HTML page from a sweep store.
 
-The page embeds every figure (base64 PNG), needs no network and no script, and gives the
+The page embeds every figure (base64 PNG), needs no network (its one small inline script sorts
+and filters the tables), shows values SI-scaled with units, and gives the
 provenance of every number: tool version, config hash (the point's key), arch and trace hashes.
 """
 

@@ -43,6 +43,8 @@ class PageCheck:
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     screenshot: bytes = b""
+    values: list[Any] = field(default_factory=list)
+    """What each script given to :meth:`Browser.check` returned, in order."""
 
 
 class Browser:
@@ -73,12 +75,14 @@ class Browser:
             text = response.read().decode()
         return json.loads(text) if text.startswith(("{", "[")) else text
 
-    def check(self, url: str, timeout: float = 60.0) -> PageCheck:
-        """Load ``url`` in a new tab and report images, errors, requests and a screenshot."""
+    def check(self, url: str, timeout: float = 60.0,
+              scripts: tuple[str, ...] = ()) -> PageCheck:
+        """Load ``url`` in a new tab and report images, errors, requests and a screenshot;
+        then evaluate each of ``scripts`` (JavaScript expressions) in the page, in order."""
         target = self._json("new?about:blank", method="PUT")
         try:
-            return asyncio.run(asyncio.wait_for(_check(target["webSocketDebuggerUrl"], url),
-                                                timeout))
+            return asyncio.run(asyncio.wait_for(
+                _check(target["webSocketDebuggerUrl"], url, scripts), timeout))
         finally:
             self._json(f"close/{target['id']}")
 
@@ -149,7 +153,7 @@ class _Session:
             await self._next()
 
 
-async def _check(socket_url: str, url: str) -> PageCheck:
+async def _check(socket_url: str, url: str, scripts: tuple[str, ...] = ()) -> PageCheck:
     conn = await websocket_connect(socket_url, max_message_size=256 * 1024 * 1024)
     session = _Session(conn)
     try:
@@ -165,6 +169,11 @@ async def _check(socket_url: str, url: str) -> PageCheck:
         session.result.images = json.loads(value["result"]["value"])
         shot = await session.call("Page.captureScreenshot", {"format": "png"})
         session.result.screenshot = base64.b64decode(shot["data"])
+        for script in scripts:
+            value = await session.call("Runtime.evaluate", {"expression": script,
+                                                            "returnByValue": True})
+            session.result.values.append(value["result"].get("value"))
+        await session.drain(0.2)  # console errors raised by the scripts' clicks
     finally:
         await _close(conn)
     return session.result

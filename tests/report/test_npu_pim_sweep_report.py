@@ -66,3 +66,28 @@ def test_references_are_means_of_matched_pairs(swept: Path) -> None:
     assert refs["NeuPIMs-style vs naive_pim"].simulated == pytest.approx(sum(vs_naive) / 4)
     gpu = refs["NeuPIMs-style vs gpu"]
     assert gpu.simulated is None and "vary arch.system" in gpu.note
+
+
+def test_page_loads_and_sorts_in_chromium(swept: Path) -> None:
+    """The npu_pim report page in headless Chromium: no console error, images decoded, the
+    points table sorts by tokens/s and filters."""
+    import os
+
+    from cdp_client import Browser, find_chromium
+
+    from tests.report.test_sweep_report_browser import sorts_and_filters
+
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    browser = Browser(chromium)
+    try:
+        seen = browser.check((swept / "index.html").as_uri())
+        assert seen.errors == [] and all(img["width"] > 0 for img in seen.images)
+        _, rows = load_store(swept)
+        failed = sum(r.status == "failed" for r in rows)
+        sorts_and_filters(browser, swept / "index.html", "tokens_per_s", failed=failed)
+    finally:
+        browser.close()
