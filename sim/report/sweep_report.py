@@ -74,6 +74,7 @@ def write_figures(data: SweepData, folder: Path) -> tuple[list[FigureFile], list
     if not data.points:
         return figures, ["no successful design points: no figures"]
     makers = [("Pareto front", "pareto", sf.pareto_figure),
+              ("Pareto front in parallel coordinates", "parallel", sf.parallel_figure),
               ("Parameter sensitivity", "sensitivity", sf.sensitivity_figure),
               ("Energy and area breakdown", "breakdown", sf.breakdown_figure)]
     for title, name, make in makers:

@@ -37,13 +37,13 @@ def images_of(html: str) -> list[bytes]:
 
 
 def test_report_files_and_page(swept: Path) -> None:
-    for name in ("pareto", "sensitivity", "breakdown"):
+    for name in ("pareto", "parallel", "sensitivity", "breakdown"):
         assert (swept / "figures" / f"{name}.png").stat().st_size > 1000
         root = ET.parse(swept / "figures" / f"{name}.svg").getroot()
         assert root.tag.endswith("svg")
     html = (swept / "index.html").read_text(encoding="utf-8")
     pictures = images_of(html)
-    assert len(pictures) == 3
+    assert len(pictures) == 4
     for png in pictures:
         pixels = mpimg.imread(io.BytesIO(png), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
@@ -96,7 +96,7 @@ def test_family_hooks(swept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (out / "figures" / "systolic-timeline.png").is_file()
     assert (out / "figures" / "systolic-timeline.svg").is_file()
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert len(images_of(html)) == 4
+    assert len(images_of(html)) == 5
     assert "Published reference numbers" in html and "Someone et al. 2024" in html
     assert "not simulated" in html
 
