@@ -141,7 +141,7 @@ def parallel_figure(data: SweepData) -> Figure:
                 lw=1.6, zorder=2, marker="o", ms=3,
                 label=point_label(p, data.vary) if i < MAX_FRONT_LABELS else None)
     for x, name, col in zip(xs, axes_names, columns, strict=True):
-        ax.axvline(x, color="0.3", lw=0.8)
+        ax.axvline(float(x), color="0.3", lw=0.8)
         finite = col[np.isfinite(col)]
         if finite.size:
             factor, _ = labels.axis(name, finite)
