@@ -74,6 +74,29 @@ def _log_if_wide(ax: Any, axis: str, values: np.ndarray) -> None:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
 
 
+MAX_LABEL = 40
+"""Longest parameter label written beside a point; longer ones become F1, F2, ... and are
+spelt out in the parallel-coordinates legend."""
+
+
+def front_points(data: SweepData) -> list[PointData]:
+    """The Pareto front, ordered by the first objective (the order of F1, F2, ...)."""
+    first = next(iter(data.objectives))
+    return sorted((p for p in data.points if p.feasible and p.rank == 1),
+                  key=lambda p: p.metrics.get(first, 0.0))
+
+
+def front_labels(front: list[PointData], vary: list[str]) -> tuple[list[str], list[str]]:
+    """(short label beside each front point, its full parameter text). Only parameters that
+    differ along the front are named; if a label is still longer than ``MAX_LABEL`` the points
+    are numbered F1, F2, ... instead."""
+    differing = [v for v in vary if len({label(p.params.get(v)) for p in front}) > 1] or vary
+    full = [point_label(p, differing) for p in front]
+    if any(len(text) > MAX_LABEL for text in full):
+        return [f"F{i + 1}" for i in range(len(front))], full
+    return full, full
+
+
 def objective_axis(data: SweepData, metric: str) -> tuple[float, str]:
     """Multiplier and label (quantity, SI-scaled unit, min/max) of an objective's axis."""
     factor, text = labels.axis(metric, _metric(data.points, metric))
@@ -88,8 +111,8 @@ def pareto_figure(data: SweepData) -> Figure:
     fig, axes = plt.subplots(1, len(pairs), figsize=(6.2 * len(pairs), 5.2), squeeze=False)
     feasible = [p for p in data.points if p.feasible]
     infeasible = [p for p in data.points if not p.feasible]
-    front = sorted((p for p in feasible if p.rank == 1),
-                   key=lambda p: p.metrics.get(pairs[0][0], 0.0))
+    front = front_points(data)
+    short, _ = front_labels(front, data.vary)
     for ax, (mx, my) in zip(axes[0], pairs, strict=True):
         (fx, lx), (fy, ly) = objective_axis(data, mx), objective_axis(data, my)
         if infeasible:
@@ -100,9 +123,8 @@ def pareto_figure(data: SweepData) -> Figure:
         ax.scatter(_metric(front, mx) * fx, _metric(front, my) * fy, s=40, color="tab:red",
                    edgecolor="black", zorder=3,
                    label=f"Pareto front, all objectives ({len(front)})")
-        for p in front[:MAX_FRONT_LABELS]:
-            ax.annotate(point_label(p, data.vary), (p.metrics.get(mx, np.nan) * fx,
-                                                    p.metrics.get(my, np.nan) * fy),
+        for p, text in list(zip(front, short, strict=True))[:MAX_FRONT_LABELS]:
+            ax.annotate(text, (p.metrics.get(mx, np.nan) * fx, p.metrics.get(my, np.nan) * fy),
                         fontsize=6, xytext=(4, 3), textcoords="offset points", color="0.25")
         ax.set_xlabel(lx)
         ax.set_ylabel(ly)
@@ -126,8 +148,11 @@ def parallel_figure(data: SweepData) -> Figure:
     params = [v for v in data.vary if all(_numeric(p.params.get(v)) for p in data.points)]
     axes_names = [*data.objectives, *params[:MAX_PARAMS]]
     feasible = [p for p in data.points if p.feasible]
-    front = [p for p in feasible if p.rank == 1]
-    fig, ax = plt.subplots(figsize=(max(7.0, 1.9 * len(axes_names)), 5.0))
+    front = front_points(data)
+    short, full = front_labels(front, data.vary)
+    names = [f"{s}: {f}" if s != f else f for s, f in zip(short, full, strict=True)]
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.9 * len(axes_names)),
+                                    5.0 + 0.14 * min(len(front), MAX_FRONT_LABELS)))
     columns = [_column(data.points, name) for name in axes_names]
     scaled = [_unit_interval(c) for c in columns]
     position = {p.key: i for i, p in enumerate(data.points)}
@@ -139,7 +164,7 @@ def parallel_figure(data: SweepData) -> Figure:
     for i, p in enumerate(front):
         ax.plot(xs, [s[position[p.key]] for s in scaled], color=cmap(i / max(1, len(front) - 1)),
                 lw=1.6, zorder=2, marker="o", ms=3,
-                label=point_label(p, data.vary) if i < MAX_FRONT_LABELS else None)
+                label=names[i] if i < MAX_FRONT_LABELS else None)
     for x, name, col in zip(xs, axes_names, columns, strict=True):
         ax.axvline(float(x), color="0.3", lw=0.8)
         finite = col[np.isfinite(col)]
@@ -154,7 +179,9 @@ def parallel_figure(data: SweepData) -> Figure:
     ax.set_ylim(-0.08, 1.08)
     ax.set_ylabel("position between the sweep's min and max")
     if front:
-        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="front point")
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1,
+                  title=f"front points (first {MAX_FRONT_LABELS})" if len(front) >
+                  MAX_FRONT_LABELS else "front points", title_fontsize=7)
     ax.set_title(f"{data.name}: the {len(front)} Pareto-front points across objectives and "
                  "parameters")
     fig.tight_layout()
