@@ -145,13 +145,25 @@ def dram_replay(trace: str | Path, *, preset: str, path: str = "fast",
 
 
 def rtl_test(kernel: str) -> int:
-    """Run the cocotb benches of one RTL kernel; returns the number of failures."""
+    """Run the cocotb benches of one RTL kernel, or of every kernel in the RTL folder of that
+    name (the names ``sim rtl synth`` takes); returns the number of failures."""
     try:
         from sim.rtlcheck import test_kernel
+        from sim.rtlcheck.bench import kernels_named
     except ImportError as exc:
         raise SimError(f"RTL checks need the 'rtl' extra ({exc.name} is missing)",
                        accepted="pip install -e '.[rtl]'") from None
-    return test_kernel(kernel)
+    return sum(test_kernel(name) for name in kernels_named(kernel))
+
+
+def use_rtl_dir(folder: str | Path | None) -> None:
+    """Take RTL sources from ``folder`` (``--rtl-dir``; its project's ``build/`` is the cache)."""
+    if folder is not None:
+        import os
+
+        from sim.rtlcheck.bench import RTL_DIR_ENV
+
+        os.environ[RTL_DIR_ENV] = str(Path(folder).resolve())
 
 
 # --- sim trace: extraction, generators, request logs, committed traces -------------------------

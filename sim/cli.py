@@ -192,11 +192,18 @@ def validate(files: Annotated[list[Path], typer.Argument(help="YAML files to che
         raise typer.Exit(2)
 
 
+RtlDir = Annotated[Path | None, typer.Option(
+    "--rtl-dir", help="RTL folder (default: rtl/ of the current project)")]
+
+
 @rtl_app.command("test")
-def rtl_test(kernel: Annotated[str, typer.Argument(help="RTL kernel, e.g. systolic")]) -> None:
+def rtl_test(kernel: Annotated[str, typer.Argument(
+        help="RTL kernel (sim rtl list) or folder, e.g. systolic, sc_roberts, sc")],
+        rtl_dir: RtlDir = None) -> None:
     """Run a kernel's cocotb benches: RTL bits and cycles against the Python model."""
     from sim import api
 
+    api.use_rtl_dir(rtl_dir)
     failures = guarded(lambda: api.rtl_test(kernel))
     raise typer.Exit(1 if failures else 0)
 
@@ -216,7 +223,9 @@ SYNTH_TABLE_WIDTH = 120
 
 @rtl_app.command("synth")
 def rtl_synth(
-    kernel: Annotated[str | None, typer.Argument(help="RTL kernel (default: all)")] = None,
+    kernel: Annotated[str | None, typer.Argument(
+        help="RTL folder or kernel, e.g. sc, sc_roberts (default: all)")] = None,
+    rtl_dir: RtlDir = None,
     node: Annotated[int, typer.Option("--node", help="technology node (nm) of the areas")] = 45,
     force: Annotated[bool, typer.Option("--force", help="ignore the synthesis cache")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="parallel Yosys runs")] = None,
@@ -226,6 +235,7 @@ def rtl_synth(
     from sim import api
     from sim.rtlcheck.synth import summary_lines, synth_table
 
+    api.use_rtl_dir(rtl_dir)
     rep = guarded(lambda: api.rtl_synth(kernel, node_nm=node, force=force, jobs=jobs))
     if out.width >= SYNTH_TABLE_WIDTH:  # narrower terminals get the same figures as lines
         out.print(synth_table(rep))

@@ -53,30 +53,77 @@ def get_kernel(name: str) -> RtlKernel:
     return kernels[name][1]
 
 
+def kernels_named(name: str) -> list[str]:
+    """The cocotb kernels ``name`` stands for: itself, or every kernel in the RTL folder of
+    that name (``sc`` -> ``bin_roberts``, ``sc_roberts``): the folder names ``sim rtl synth``
+    takes work for ``sim rtl test`` too."""
+    kernels = all_kernels()
+    if name in kernels:
+        return [name]
+    inside = sorted(k for k, (_, spec) in kernels.items() if Path(spec.directory).name == name)
+    if not inside:
+        folders = sorted({Path(spec.directory).name for _, spec in kernels.values()})
+        raise SimError(f"unknown RTL kernel {name!r}",
+                       accepted=", ".join(sorted(kernels)) + "; or a folder: " + ", ".join(folders))
+    return inside
+
+
 def kernel_dir(kernel: RtlKernel) -> Path:
     """The folder holding a kernel's sources and bench: absolute, or under ``rtl/``."""
     folder = Path(kernel.directory)
     return folder if folder.is_absolute() else rtl_root() / folder
 
 
+USER_CACHE = Path("~/.cache/accel-sim").expanduser()
+"""Build cache when the RTL comes from the installed package's checkout (never written into)."""
+
+
+def project_rtl(start: Path | None = None) -> Path | None:
+    """The ``rtl/`` folder of the project the user is in: ``rtl/`` in the current directory or
+    the nearest parent that has one."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "rtl").is_dir():
+            return folder / "rtl"
+    return None
+
+
+def package_rtl() -> Path:
+    """``rtl/`` beside the installed ``sim`` package (a source checkout, editable install)."""
+    return Path(__file__).resolve().parents[2] / "rtl"
+
+
 def rtl_root() -> Path:
-    """The ``rtl/`` folder: $SIM_RTL_DIR, else the source checkout holding ``sim/``, else cwd."""
+    """The ``rtl/`` folder: $SIM_RTL_DIR (``--rtl-dir``), else the current project's (the
+    current directory or a parent holding ``rtl/``), else the installed package's checkout."""
     env = os.environ.get(RTL_DIR_ENV)
-    candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parents[2] / "rtl", Path.cwd() / "rtl"]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate.resolve()
-    raise SimError("RTL sources not found (looked for rtl/ beside the sim package and in the "
-                   f"current directory); run from the project checkout or set {RTL_DIR_ENV}")
+    if env:
+        if not Path(env).is_dir():
+            raise SimError(f"RTL folder {env} not found (from {RTL_DIR_ENV} or --rtl-dir)")
+        return Path(env).resolve()
+    found = project_rtl() or (package_rtl() if package_rtl().is_dir() else None)
+    if found is None:
+        raise SimError("RTL sources not found (no rtl/ in the current directory, its parents or "
+                       "beside the sim package); run from the project or pass --rtl-dir")
+    return found.resolve()
 
 
 def cache_root() -> Path:
-    """Where builds go: $SIM_RTL_BUILD_DIR, else ``<repo>/build/rtl``."""
+    """Where builds go: $SIM_RTL_BUILD_DIR, else ``build/rtl`` of the project whose ``rtl/`` is
+    used; RTL from the installed package's checkout builds under ``~/.cache/accel-sim/rtl``
+    (nothing is written into the package's folder)."""
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env).resolve()
-    return rtl_root().parent / "build" / "rtl"
+    return build_base(rtl_root()) / "rtl"
+
+
+def build_base(rtl: Path) -> Path:
+    """``<project>/build`` for a project's ``rtl/``; the user cache for the package's own."""
+    if not os.environ.get(RTL_DIR_ENV) and project_rtl() is None and \
+            rtl.resolve() == package_rtl().resolve():
+        return USER_CACHE
+    return rtl.parent / "build"
 
 
 def _sv_literal(value: Any) -> str:

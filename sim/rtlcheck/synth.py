@@ -108,9 +108,12 @@ def rtl_dir() -> Path:
 
 
 def synth_cache_root() -> Path:
-    """Where synthesis results go: $SIM_SYNTH_DIR, else ``<repo>/build/synth``."""
+    """Where synthesis results go: $SIM_SYNTH_DIR, else ``build/synth`` of the project whose
+    ``rtl/`` is used (the user cache for the installed package's own RTL)."""
+    from sim.rtlcheck.bench import build_base
+
     env = os.environ.get(SYNTH_DIR_ENV)
-    return Path(env).resolve() if env else rtl_dir().parent / "build" / "synth"
+    return Path(env).resolve() if env else build_base(rtl_dir()) / "synth"
 
 
 def kernels_on_disk() -> list[str]:
@@ -126,9 +129,16 @@ def targets_for(kernel: str | None = None) -> list[SynthTarget]:
     if kernel is None:
         return targets
     chosen = [t for t in targets if t.kernel == kernel]
+    if not chosen:  # a cocotb kernel name (sim rtl test) names its folder's targets
+        from sim.family import all_kernels
+
+        folder = {name: str(Path(k.directory).name)
+                  for name, (_, k) in all_kernels().items()}.get(kernel)
+        chosen = [t for t in targets if folder and t.kernel == folder]
     if not chosen:
         known = sorted({t.kernel for t in targets})
-        raise SimError(f"no synthesis targets for RTL kernel {kernel!r}", accepted=", ".join(known))
+        raise SimError(f"no synthesis targets for RTL kernel {kernel!r}",
+                       accepted=", ".join(known) + " or a kernel of 'sim rtl list'")
     return chosen
 
 
