@@ -6,12 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.spec.inputs import GEN_MAX_LAYERS
+
 # Hardware and tensor sizes: positive and small enough that products stay in int64.
 Dim = Annotated[int, Field(ge=1, le=2**31)]
 Count = Annotated[int, Field(ge=1, le=2**20)]
 Bits = Annotated[int, Field(ge=1, le=64)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 FreqMHz = Annotated[float, Field(gt=0, le=100_000)]
+Layers = Annotated[int, Field(ge=1, le=GEN_MAX_LAYERS)]
+"""Layers of a model or a generated trace (at most ``GEN_MAX_LAYERS``)."""
 
 
 class StrictModel(BaseModel):

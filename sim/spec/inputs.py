@@ -33,6 +33,13 @@ ARRAY_MAX_BYTES = 512 * MIB
 """Memory budget for the arrays of one ``.npz``, summed from their headers (bytes)."""
 PATH_MAX_CHARS = 4096
 """Longest accepted path (characters)."""
+TRACE_MAX_OPS = 50_000
+"""Most ops in one trace (file or generated)."""
+OP_MAX_WORK = 2**50
+"""Largest product of one op's size fields (e.g. M x N x K of a GEMM): keeps every count that
+models derive from it inside 64-bit integers."""
+GEN_MAX_LAYERS = 1024
+"""Most layers a trace generator may emit."""
 
 
 def checked_path(value: str | Path, where: Location | None = None) -> Path:

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from sim.core.errors import SimError
-from sim.spec.base import Bits, Count, Dim, StrictModel
+from sim.spec.base import Bits, Count, Dim, Layers, StrictModel
 from sim.workload.builder import OpList, make_trace
 from sim.workload.generators import Generator
 from sim.workload.lowering import conv_output_size
@@ -44,7 +44,7 @@ class TransformerParams(StrictModel):
     """Decode: ``sharegpt``/``alpaca`` (seeded draw) or a request-log CSV path."""
     context: Dim | None = None
     """Decode: one context length for every request (instead of ``requests``)."""
-    layers: Count | None = None
+    layers: Layers | None = None
     """Layers to emit (default: all of the config's)."""
     tp: Count = 1
     """Tensor-parallel degree: heads and FFN width per device = total / tp."""

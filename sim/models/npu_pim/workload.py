@@ -14,6 +14,7 @@ into sub-batches (GEMMs by rows, attention by request).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
-from sim.spec.base import Bits, Count, StrictModel
+from sim.spec.base import Bits, Count, Layers, StrictModel
+from sim.spec.inputs import CSV_MAX_BYTES, read_text_limited
 from sim.workload.generators import Generator
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, Op, Trace, TraceProvenance
 
@@ -82,11 +84,8 @@ def read_requests(path: str | Path, batch: int
                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
     """First ``batch`` rows of a request CSV (NeuPIMs trace format ``seq_len,ch_idx``): context
     lengths, and the KV-cache channels if the file has a ``ch_idx`` column."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise SimError(f"cannot read request CSV {path}: {exc}") from None
+    text = read_text_limited(path, "request CSV", CSV_MAX_BYTES)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows or "seq_len" not in rows[0]:
         raise SimError(f"request CSV {path} needs a 'seq_len' column")
     if len(rows) < batch:
@@ -204,7 +203,7 @@ class LlmDecodeParams(StrictModel):
     """Tensor-parallel degree (default: the model's NeuPIMs split)."""
     pp: Count | None = None
     """Pipeline-parallel degree (default: the model's NeuPIMs split)."""
-    layers: Count | None = None
+    layers: Layers | None = None
     """Decoder layers to emit (default: all)."""
     bits: Bits = 16
 

@@ -1,0 +1,111 @@
+"""Override mappings and generator settings validated before work starts: HBM organisation and
+timing, tech tables named by an arch, generator sizes, op sizes. Each case once passed
+``sim validate`` or crashed (ZeroDivisionError, TypeError, MemoryError, endless refresh)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sim.core.errors import SimError
+from sim.hw.dram.config import make_config
+from tests.hostile.test_yaml_limits import one_line_error
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def neupims_workload(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The shipped NeuPIMs workload with its arch inlined, then ``change``d."""
+    data = yaml.safe_load((REPO / "workloads/neupims-7b-bs64.yaml").read_text())
+    data["arch"] = yaml.safe_load((REPO / "arch/neupims.yaml").read_text())
+    data["trace"]["requests"] = str(REPO / "workloads" / data["trace"]["requests"])
+    data = copy.deepcopy(data)
+    change(data)
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def hbm(section: str, fields: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["arch"]["memory"]["hbm"][section] = fields
+    return change
+
+
+CASES = {
+    "bus_bits_1": (hbm("org", {"bus_bits": 1}), "bus_bits"),
+    "bus_bits_12": (hbm("org", {"bus_bits": 12}), "multiple of 8"),
+    "address_mapping_int": (hbm("org", {"address_mapping": 5}), "address_mapping"),
+    "tREFI_0": (hbm("timing", {"tREFI": 0}), "tREFI"),
+    "tRFC_over_tREFI": (hbm("timing", {"tRFC": 5000}), "tRFC"),
+    "tRFC_float": (hbm("timing", {"tRFC": 1e30}), "tRFC"),
+    "channels_2_40": (hbm("org", {"channels": 2**40}), "channels"),
+    "channels_float": (hbm("org", {"channels": 4.0}), "channels"),
+    "freq_zero": (hbm("org", {"freq_mhz": 0}), "freq_mhz"),
+    "tech_missing": (lambda d: d["arch"].update(tech={"tables": ["missing.yaml"]}),
+                     "tech.tables[0]"),
+    "tech_device": (lambda d: d["arch"].update(tech={"tables": ["/dev/zero"]}),
+                    "not a regular file"),
+    "layers_huge": (lambda d: d["trace"].update(layers=1048576), "layers"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_override_refused_by_validate(name: str, tmp_path: Path,
+                                      sim_cli: Callable[..., object]) -> None:
+    change, expected = CASES[name]
+    line = one_line_error(sim_cli("validate", str(neupims_workload(tmp_path, change))))
+    assert expected in line
+
+
+def test_shipped_presets_pass() -> None:
+    """Negative control: the new range checks accept every shipped preset unchanged."""
+    from sim.hw.dram.config import PRESETS
+
+    for preset in PRESETS:
+        make_config(preset)
+    with pytest.raises(SimError, match="channels"):
+        make_config(next(iter(PRESETS)), {"channels": 2048})
+
+
+GENERATED = """\
+version: 1
+name: g
+arch: {arch}
+trace: {{generator: transformer, model: gpt3-7b, phase: prefill, bits: 8, layers: 1,
+         seq_len: {seq}}}
+"""
+
+
+@pytest.mark.parametrize("seq", [2147483648, 2**31])
+def test_generator_overflow_is_one_line(seq: int, tmp_path: Path,
+                                        sim_cli: Callable[..., object]) -> None:
+    target = tmp_path / "g.yaml"
+    target.write_text(GENERATED.format(arch=REPO / "arch/systolic-16x16.yaml", seq=seq))
+    line = one_line_error(sim_cli("validate", str(target)))
+    assert "OP_MAX_WORK" in line
+
+
+@pytest.mark.parametrize("op", [
+    "{name: g, kind: gemm, m: 1048576, n: 1048576, k: 1048576}",
+    "{name: a, kind: attention, heads: 4096, q_len: 65536, kv_len: 65536, head_dim: 128}",
+])
+def test_huge_op_refused(op: str, tmp_path: Path, sim_cli: Callable[..., object]) -> None:
+    target = tmp_path / "t.yaml"
+    target.write_text(f"version: 1\nname: t\nops:\n  - {op}\n")
+    assert "OP_MAX_WORK" in one_line_error(sim_cli("validate", str(target)))
+
+
+def test_too_many_ops_refused(tmp_path: Path, sim_cli: Callable[..., object]) -> None:
+    from sim.spec.inputs import TRACE_MAX_OPS
+
+    ops = "".join(f"  - {{name: g{i}, kind: eltwise, elements: 1, function: add}}\n"
+                  for i in range(TRACE_MAX_OPS + 1))
+    target = tmp_path / "t.yaml"
+    target.write_text(f"version: 1\nname: t\nops:\n{ops}")
+    assert "ops" in one_line_error(sim_cli("validate", str(target)))
