@@ -12,7 +12,7 @@ from pydantic import Field, ValidationError
 from sim.core.errors import SimError
 from sim.core.hashing import stable_hash
 from sim.family import Family, get_family, get_generator
-from sim.spec.base import ArchBase, Seed, StrictModel
+from sim.spec.base import ArchBase, ReportDir, Seed, StrictModel
 from sim.spec.inputs import YAML_MAX_BYTES, checked_path, input_file, safe_resolve
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, FieldPath, dotted, load_yaml
@@ -27,7 +27,7 @@ class ReportOptions(StrictModel):
     """What ``sim run`` writes and where."""
 
     formats: list[ReportFormat] = Field(default_factory=lambda: list(ALL_FORMATS))
-    dir: str | None = None
+    dir: ReportDir = None
     """Output folder, relative to the working directory; default ``reports/<name>``."""
 
 

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from sim.core.csvcells import safe_row
 from sim.core.result import Result
 
 DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes")
@@ -21,9 +22,9 @@ def write_ops_csv(result: Result, path: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OPS_CSV_COLUMNS)
         for op in result.ops:
-            writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
-                             f"{result.op_energy_pj(op):.6g}",
-                             *(op.detail.get(key, "") for key in DETAIL_COLUMNS)])
+            writer.writerow(safe_row([op.name, op.kind, op.unit, op.start, op.end, op.cycles,
+                                      op.macs, f"{result.op_energy_pj(op):.6g}",
+                                      *(op.detail.get(key, "") for key in DETAIL_COLUMNS)]))
 
 
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.core.errors import Location, SimError
+from sim.core.hashing import bytes_hash
 
 MIB = 1 << 20
 
@@ -108,7 +111,32 @@ def read_limited(path: str | Path, what: str = "file", limit: int = YAML_MAX_BYT
         raise SimError(f"cannot read {what}: {_reason(exc)}", here) from None
     if len(data) > limit:
         raise SimError(f"{what} is over the limit of {limit:,} bytes", here)
+    for files in _RECORDERS:
+        files[str(os.path.abspath(path))] = bytes_hash(data)
     return data
+
+
+_RECORDERS: list[dict[str, str]] = []
+
+
+@contextmanager
+def recording_reads() -> Iterator[dict[str, str]]:
+    """Collect ``{absolute path: content hash}`` of every input file read inside the block
+    (sweeps put these in each point's key, so editing any input invalidates stored results)."""
+    files: dict[str, str] = {}
+    _RECORDERS.append(files)
+    try:
+        yield files
+    finally:
+        _RECORDERS.remove(files)
+
+
+def file_hash(path: Path) -> str | None:
+    """Content hash of ``path`` if it names a readable regular input file, else None."""
+    try:
+        return bytes_hash(read_limited(path, limit=NPZ_MAX_BYTES))
+    except SimError:
+        return None
 
 
 def read_text_limited(path: str | Path, what: str = "file", limit: int = YAML_MAX_BYTES,

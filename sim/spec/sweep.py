@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sim.spec.base import Count, Seed, StrictModel
+from sim.spec.base import Count, ReportDir, Seed, StrictModel
 
 Number = int | float
 CONSTRAINT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
@@ -57,7 +57,7 @@ class RangeSpec(StrictModel):
 class SweepReport(StrictModel):
     """Where ``sim sweep`` writes and what it exports."""
 
-    dir: str | None = None
+    dir: ReportDir = None
     """Output folder, relative to the working directory; default ``reports/<sweep name>``."""
     parquet: bool = False
     """Also write ``results.parquet`` (needs pyarrow)."""
@@ -89,9 +89,14 @@ class SweepSpec(StrictModel):
     """Metric -> ``min`` or ``max``; the Pareto front is taken over these."""
     executor: Literal["local", "dask"] = "local"
     address: str | None = None
-    """Dask scheduler address (``tcp://host:8786``); a LocalCluster is started when absent."""
+    """Refused: a Dask scheduler address comes only from ``--address`` or ``SIM_DASK_ADDRESS``
+    (Dask trusts its scheduler with pickled code, so a sweep file must not pick one)."""
     workers: Count | None = None
-    """Worker processes (local: default all cores; dask LocalCluster: default 2)."""
+    """Worker processes (local: default all cores; dask LocalCluster: default 2); at most the
+    CPU count (``--workers`` on the command line is taken as given)."""
+    timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
+    """Per-point time limit in seconds (local and inline executors); a point over it is
+    recorded as failed with the reason, and the sweep goes on."""
     batch: Count | None = None
     """Design points per task (default: sized so a task takes about 0.5 s, at most 64)."""
     report: SweepReport = Field(default_factory=SweepReport)

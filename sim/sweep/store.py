@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.core.csvcells import safe_row
+
 if TYPE_CHECKING:
     from sim.sweep.samplers import Point
 
@@ -208,8 +210,8 @@ def export_csv(rows: Sequence[Row], path: Path) -> Path:
     columns, table = flat_table(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in line] for line in table)
+        writer.writerow(safe_row(columns))
+        writer.writerows(safe_row("" if v is None else v for v in line) for line in table)
     return path
 
 
