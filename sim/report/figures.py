@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 
 from sim.core.result import Result
 
+matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+
 MAX_BARS = 40
 
 
