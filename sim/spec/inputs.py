@@ -43,6 +43,8 @@ OP_MAX_WORK = 2**50
 models derive from it inside 64-bit integers."""
 GEN_MAX_LAYERS = 1024
 """Most layers a trace generator may emit."""
+SWEEP_MAX_POINTS = 100_000
+"""Most design points in one sweep (and values in one range)."""
 
 
 def checked_path(value: str | Path, where: Location | None = None) -> Path:

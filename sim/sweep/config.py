@@ -16,7 +16,7 @@ import sim
 from sim.core.errors import SimError
 from sim.core.hashing import bytes_hash, stable_hash
 from sim.evaluation.workload import apply_overrides, load_workload
-from sim.spec.inputs import file_hash, recording_reads
+from sim.spec.inputs import SWEEP_MAX_POINTS, file_hash, recording_reads
 from sim.spec.sweep import RangeSpec, SweepSpec, parse_constraint
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, load_yaml
@@ -192,6 +192,11 @@ def load_sweep(path: str | Path) -> Sweep:
     for index, group in enumerate(spec.linked):
         dims.append(_linked(doc, base_path, index, group, [p for d in dims for p in d.paths]))
     constraints = [_constraint(doc, i, text) for i, text in enumerate(spec.constraints)]
+    if spec.sampler == "grid":
+        size = math.prod(len(d.values or ()) for d in dims)
+        if size > SWEEP_MAX_POINTS:
+            raise SimError(f"the grid has {size:,} points, over the limit SWEEP_MAX_POINTS = "
+                           f"{SWEEP_MAX_POINTS:,}", doc.where(("vary",)))
     name = spec.name or doc.path.name.removesuffix(SWEEP_SUFFIX).removesuffix(".yaml")
     with recording_reads() as files:
         tables = tables_hash(base_path)

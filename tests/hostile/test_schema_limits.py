@@ -109,3 +109,26 @@ def test_too_many_ops_refused(tmp_path: Path, sim_cli: Callable[..., object]) ->
     target = tmp_path / "t.yaml"
     target.write_text(f"version: 1\nname: t\nops:\n{ops}")
     assert "ops" in one_line_error(sim_cli("validate", str(target)))
+
+
+@pytest.mark.parametrize("body", [
+    "vary:\n  arch.rows: {start: 1, stop: 1.0e+308, step: 1.0e-308}\n",
+    "vary:\n  arch.rows: {start: 0, stop: 1.0e+30, step: 1}\n",
+    "vary:\n  arch.rows: {start: 1, stop: 8, num: 1000000}\n",
+    "vary:\n  arch.rows: {start: 1, stop: 1000, step: 1}\n  arch.cols: {start: 1, stop: 1000, "
+    "step: 1}\n",
+    "vary:\n  arch.rows: {start: 1, stop: 8}\nsampler: random\nn: 1048576\n",
+])
+def test_sweep_sizes_refused(body: str, make_sweep: Callable[..., Path],
+                             sim_cli: Callable[..., object]) -> None:
+    line = one_line_error(sim_cli("validate", str(make_sweep(body))))
+    assert "SWEEP_MAX_POINTS" in line or "less than or equal" in line
+
+
+def test_sweep_size_limit_is_not_a_ban(make_sweep: Callable[..., Path],
+                                       sim_cli: Callable[..., object]) -> None:
+    """Negative control: a 300 x 300 grid (90,000 points) is under the limit and validates."""
+    body = "vary:\n  arch.rows: {start: 1, stop: 300, step: 1}\n  arch.cols: {start: 1, " \
+           "stop: 300, step: 1}\n"
+    outcome = sim_cli("validate", str(make_sweep(body)))
+    assert outcome.code == 0, outcome.stderr  # type: ignore[attr-defined]
