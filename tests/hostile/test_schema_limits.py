@@ -132,3 +132,18 @@ def test_sweep_size_limit_is_not_a_ban(make_sweep: Callable[..., Path],
            "stop: 300, step: 1}\n"
     outcome = sim_cli("validate", str(make_sweep(body)))
     assert outcome.code == 0, outcome.stderr  # type: ignore[attr-defined]
+
+
+def test_tpe_operand_limit(tmp_path: Path, sim_cli: Callable[..., object]) -> None:
+    """A data-dependent TPE GEMM too large to hold as int64 is refused with the limit named
+    (it used to raise MemoryError); the same op on a data-independent design still runs."""
+    text = ("version: 1\nname: t\narch: {arch}\ntrace: {{version: 1, name: t, ops: [{{name: g, "
+            "kind: gemm, m: 4096, n: 4096, k: 4096}}]}}\n")
+    big = tmp_path / "big.yaml"
+    big.write_text(text.format(arch=REPO / "arch/tpe-bitslice-opt3.yaml"))
+    line = one_line_error(sim_cli("run", str(big), "-o", str(tmp_path / "a")))
+    assert "MAX_OPERAND_ELEMENTS" in line
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text.format(arch=REPO / "arch/tpe-systolic-ws-mac.yaml"))
+    outcome = sim_cli("run", str(plain), "-o", str(tmp_path / "b"))
+    assert outcome.code == 0, outcome.stderr  # type: ignore[attr-defined]

@@ -101,15 +101,23 @@ def read_requests(path: str | Path, batch: int
     return lengths, channels
 
 
+CSV_INT_MAX = 2**31
+"""Largest accepted value of a request-CSV cell (tokens or channel index)."""
+
+
 def _column(path: str | Path, rows: list[dict[str, str]], name: str) -> npt.NDArray[np.int64]:
     """One integer column; a bad value is an error naming its line (the header is line 1)."""
     out = np.zeros(len(rows), dtype=np.int64)
     for i, row in enumerate(rows):
         try:
-            out[i] = int(row[name])
+            value = int(row[name])
         except (TypeError, ValueError):
             raise SimError(f"request CSV {path}, line {i + 2}, field {name}: "
-                           f"{row[name]!r} is not an integer") from None
+                           f"{str(row[name])[:40]!r} is not an integer") from None
+        if abs(value) > CSV_INT_MAX:
+            raise SimError(f"request CSV {path}, line {i + 2}, field {name}: {value} is out of "
+                           f"range", accepted=f"at most {CSV_INT_MAX}")
+        out[i] = value
     return out
 
 
