@@ -20,7 +20,7 @@ from sim.core.hashing import bytes_hash
 
 MIB = 1 << 20
 
-YAML_MAX_BYTES = 2 * MIB
+YAML_MAX_BYTES = 1 * MIB
 """Largest YAML/JSON input file (bytes)."""
 YAML_MAX_DEPTH = 64
 """Deepest nesting of mappings and lists in a YAML file."""
@@ -43,6 +43,14 @@ OP_MAX_WORK = 2**50
 models derive from it inside 64-bit integers."""
 GEN_MAX_LAYERS = 1024
 """Most layers a trace generator may emit."""
+def check_op_count(per_layer: int, layers: int, what: str) -> None:
+    """A generator about to emit ``per_layer`` ops for each of ``layers`` layers must stay
+    within ``TRACE_MAX_OPS`` (checked after the first layer, before the rest are built)."""
+    if per_layer * layers > TRACE_MAX_OPS:
+        raise SimError(f"{what} would emit {per_layer:,} ops x {layers:,} layers, over the limit "
+                       f"TRACE_MAX_OPS = {TRACE_MAX_OPS:,}")
+
+
 SWEEP_MAX_POINTS = 100_000
 """Most design points in one sweep (and values in one range)."""
 

@@ -147,3 +147,13 @@ def test_tpe_operand_limit(tmp_path: Path, sim_cli: Callable[..., object]) -> No
     plain.write_text(text.format(arch=REPO / "arch/tpe-systolic-ws-mac.yaml"))
     outcome = sim_cli("run", str(plain), "-o", str(tmp_path / "b"))
     assert outcome.code == 0, outcome.stderr  # type: ignore[attr-defined]
+
+
+def test_generator_op_count_checked_early(tmp_path: Path,
+                                          sim_cli: Callable[..., object]) -> None:
+    """2,048 per-request attention ops x 96 layers is refused after one layer is built."""
+    def change(data: dict[str, Any]) -> None:
+        data["trace"].update(model="gpt3-175b", batch=2048, requests="sharegpt", tp=8)
+        data["trace"].pop("layers")
+    line = one_line_error(sim_cli("validate", str(neupims_workload(tmp_path, change))))
+    assert "TRACE_MAX_OPS" in line

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from sim.core.errors import SimError
 from sim.spec.base import Bits, Count, Layers, StrictModel
-from sim.spec.inputs import CSV_MAX_BYTES, read_text_limited
+from sim.spec.inputs import CSV_MAX_BYTES, check_op_count, read_text_limited
 from sim.workload.generators import Generator
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, Op, Trace, TraceProvenance
 
@@ -187,6 +187,8 @@ def llm_decode(model: str, batch: int, requests: str = "sharegpt", seed: int = 0
     ops: list[Op] = []
     for layer in range(n_layers):
         ops += _layer_ops(layer, shape, batch, tp, lengths, channels, bits)
+        if layer == 0:
+            check_op_count(len(ops), n_layers, "generator 'llm_decode'")
     details: dict[str, str | int | float] = {
         "model": model, "batch": batch, "tp": tp, "pp": pp, "layers": n_layers,
         "model_layers": shape.layers, "requests": requests, "d_model": shape.d_model,
