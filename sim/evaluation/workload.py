@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from sim.core.errors import SimError
 from sim.core.hashing import stable_hash
 from sim.family import Family, get_family, get_generator
-from sim.spec.base import ArchBase, Seed, StrictModel
+from sim.spec.base import ArchBase, ReportDir, Seed, StrictModel
+from sim.spec.inputs import YAML_MAX_BYTES, checked_path, input_file, safe_resolve
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, FieldPath, dotted, load_yaml
 from sim.workload.load import tensor_file, trace_from_data, trace_hash
@@ -26,7 +27,7 @@ class ReportOptions(StrictModel):
     """What ``sim run`` writes and where."""
 
     formats: list[ReportFormat] = Field(default_factory=lambda: list(ALL_FORMATS))
-    dir: str | None = None
+    dir: ReportDir = None
     """Output folder, relative to the working directory; default ``reports/<name>``."""
 
 
@@ -76,17 +77,28 @@ class Workload:
     def tech_files(self) -> list[Path]:
         """Technology tables beyond the built-in ones: the family's own, then those the arch
         names (resolved against the arch file), later ones overriding earlier rows."""
-        named = [(self.arch_source.base_dir / p).resolve() for p in self.arch.tech.tables]
-        return [*self.family.tech_tables, *named]
+        return [*self.family.tech_tables, *named_tech_tables(self.arch_source, self.arch)]
+
+
+def named_tech_tables(source: Source, arch: ArchBase) -> list[Path]:
+    """The extra technology tables an arch names, resolved against its file; each must be a
+    regular, size-limited file (SimError at the ``tech.tables`` entry otherwise)."""
+    out = []
+    for i, name in enumerate(arch.tech.tables):
+        where = source.doc.where((*source.at, "tech", "tables", i))
+        path = safe_resolve(source.base_dir / checked_path(name, where), where)
+        out.append(input_file(path, f"technology table {name!r}", YAML_MAX_BYTES, where))
+    return out
 
 
 def _piece(doc: Document, key: str, value: Any) -> tuple[Source, Any]:
     """Follow a ``key: path`` reference to its own file, or keep an inline mapping."""
     if isinstance(value, str):
-        path = (doc.path.parent / value).resolve()
-        if not path.is_file():
-            raise SimError(f"file {value!r} not found (looked for {path})", doc.where((key,)))
-        sub = load_yaml(path)
+        where = doc.where((key,))
+        path = safe_resolve(doc.path.parent / checked_path(value, where), where)
+        if not path.exists():
+            raise SimError(f"file {value[:200]!r} not found (looked for {path})", where)
+        sub = load_yaml(input_file(path, f"{key} file", YAML_MAX_BYTES, where))
         return Source(sub, ()), sub.data
     return Source(doc, (key,)), value
 
@@ -130,7 +142,14 @@ def resolve_trace(source: Source, data: Any, seed: int) -> Trace:
             value = params[name]
             if isinstance(value, str) and Path(value).suffix:
                 params[name] = str(source.base_dir / value)
-        return gen.build(validate(gen.schema, source.doc, source.at, params), seed)
+        where = source.doc.where((*source.at, "generator"))
+        try:
+            return gen.build(validate(gen.schema, source.doc, source.at, params), seed)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            field = ".".join(str(part) for part in err["loc"])
+            raise SimError(f"generator {gen.name!r} made an invalid trace ({field}: "
+                           f"{str(err['msg']).removeprefix('Value error, ')})", where) from None
     if not isinstance(data, dict):
         raise SimError("a trace must be a mapping or a file path", source.doc.where(source.at))
     return trace_from_data(source.doc, source.at, data)
@@ -149,6 +168,7 @@ def load_workload(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         merged = apply_overrides(merged, overrides)
         spec = validate(WorkloadSpec, doc, (), {**merged, "arch": {}, "trace": {}})
     family, arch = resolve_arch(arch_source, merged["arch"])
+    named_tech_tables(arch_source, arch)
     trace = resolve_trace(trace_source, merged["trace"], spec.seed)
     tensors = tensor_file(trace, trace_source.base_dir, trace_source.doc.where(trace_source.at),
                           trace_source.doc, trace_source.at)

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from sim.core.result import OpRecord, Result
 from sim.core.units import prefix_of, si
 
+matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+
 MAX_SUBLANES = 8
 """Overlapping ops of one unit are drawn in at most this many sub-lanes (then they share)."""
 LOG_SPAN = 100.0

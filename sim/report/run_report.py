@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from sim.core.csvcells import safe_row
 from sim.core.result import Result
 
 DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes")
@@ -22,9 +23,9 @@ def write_ops_csv(result: Result, path: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OPS_CSV_COLUMNS)
         for op in result.ops:
-            writer.writerow([op.name, op.kind, op.unit, op.start, op.end, op.cycles, op.macs,
-                             f"{result.op_energy_pj(op):.6g}",
-                             *(op.detail.get(key, "") for key in DETAIL_COLUMNS)])
+            writer.writerow(safe_row([op.name, op.kind, op.unit, op.start, op.end, op.cycles,
+                                      op.macs, f"{result.op_energy_pj(op):.6g}",
+                                      *(op.detail.get(key, "") for key in DETAIL_COLUMNS)]))
 
 
 def other_run(result: Result, folder: Path) -> str | None:

@@ -22,6 +22,8 @@ from matplotlib.figure import Figure
 from sim.family import PointData, SweepData
 from sim.report import labels
 
+matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+
 MAX_PAIRS = 3
 MAX_BARS = 20
 MAX_PARAMS = 6

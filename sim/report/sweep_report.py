@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.core.errors import SimError
+from sim.core.errors import Location, SimError
 from sim.evaluation.workload import load_workload
 from sim.family import Family, PointData, Reference, SweepData, get_family
 from sim.report import sweep_figures as sf
@@ -32,7 +32,34 @@ def load_store(folder: Path) -> tuple[dict[str, Any], list[Row]]:
         raise SimError(f"no sweep results here (looked for {path})",
                        accepted="a folder written by 'sim sweep'")
     with Store(path) as store:
-        return store.meta(), store.rows()
+        meta, rows = store.meta(), store.rows()
+    check_meta(meta, path)
+    return meta, rows
+
+
+def _pairs(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and p[1] in ("min", "max")
+        for p in value)
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+META_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "name": lambda v: isinstance(v, str), "base": lambda v: isinstance(v, str),
+    "vary": _texts, "constraints": _texts, "objectives": _pairs}
+"""Stored sweep facts the report reads, and the shape each must have."""
+
+
+def check_meta(meta: dict[str, Any], path: Path) -> None:
+    """A store whose sweep facts have the wrong shape (another tool's, or edited) is a
+    SimError naming the store and the fact."""
+    for name, ok in META_CHECKS.items():
+        if name in meta and not ok(meta[name]):
+            raise SimError(f"the sweep store's meta value {name!r} has the wrong form "
+                           f"({str(meta[name])[:60]!r})", Location(path))
 
 
 def sweep_data(meta: dict[str, Any], rows: list[Row]) -> SweepData:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sim.spec.inputs import GEN_MAX_LAYERS
 
 # Hardware and tensor sizes: positive and small enough that products stay in int64.
 Dim = Annotated[int, Field(ge=1, le=2**31)]
@@ -12,6 +15,23 @@ Count = Annotated[int, Field(ge=1, le=2**20)]
 Bits = Annotated[int, Field(ge=1, le=64)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 FreqMHz = Annotated[float, Field(gt=0, le=100_000)]
+def _relative_dir(value: str | None) -> str | None:
+    """A report folder must stay under the working directory: relative, without ``..``."""
+    if value is None:
+        return None
+    if "\0" in value or len(value) > 1024:
+        raise ValueError("report folder must be a plain relative path")
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or value.startswith("~"):
+        raise ValueError(f"report folder {value[:80]!r} must stay under the working directory "
+                         "(relative, no '..'); use --out to write elsewhere")
+    return value
+
+
+ReportDir = Annotated[str | None, AfterValidator(_relative_dir)]
+"""``report.dir`` of a workload or sweep file: relative to the working directory, inside it."""
+Layers = Annotated[int, Field(ge=1, le=GEN_MAX_LAYERS)]
+"""Layers of a model or a generated trace (at most ``GEN_MAX_LAYERS``)."""
 
 
 class StrictModel(BaseModel):

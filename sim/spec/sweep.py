@@ -3,12 +3,14 @@ them, which constraints and objectives rank the design points, and where to run 
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from sim.spec.base import Count, Seed, StrictModel
+from sim.spec.base import Count, ReportDir, Seed, StrictModel
+from sim.spec.inputs import SWEEP_MAX_POINTS
 
 Number = int | float
 CONSTRAINT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
@@ -38,6 +40,11 @@ class RangeSpec(StrictModel):
             raise ValueError("stop must be >= start")
         if self.log and self.start <= 0:
             raise ValueError("a log range needs start > 0")
+        count = (self.stop - self.start) / self.step + 1 if self.step is not None else \
+            self.num or 1
+        if not math.isfinite(count) or count > SWEEP_MAX_POINTS:
+            raise ValueError(f"the range has {count:.3g} values, over the limit "
+                             f"SWEEP_MAX_POINTS = {SWEEP_MAX_POINTS:,}")
         return self
 
     @property
@@ -57,7 +64,7 @@ class RangeSpec(StrictModel):
 class SweepReport(StrictModel):
     """Where ``sim sweep`` writes and what it exports."""
 
-    dir: str | None = None
+    dir: ReportDir = None
     """Output folder, relative to the working directory; default ``reports/<sweep name>``."""
     parquet: bool = False
     """Also write ``results.parquet`` (needs pyarrow)."""
@@ -79,8 +86,8 @@ class SweepSpec(StrictModel):
     length, and the i-th values of all fields form one setting (a zip, not a product). Each group
     is one dimension of the sweep, crossed with ``vary`` and the other groups."""
     sampler: Literal["grid", "random", "sobol", "lhs"] = "grid"
-    n: Count | None = None
-    """Number of points for random, sobol and lhs samplers."""
+    n: Annotated[int, Field(ge=1, le=SWEEP_MAX_POINTS)] | None = None
+    """Number of points for random, sobol and lhs samplers (at most ``SWEEP_MAX_POINTS``)."""
     seed: Seed = 0
     """Seed of the random, sobol and lhs samplers."""
     constraints: list[str] = Field(default_factory=list)
@@ -89,9 +96,14 @@ class SweepSpec(StrictModel):
     """Metric -> ``min`` or ``max``; the Pareto front is taken over these."""
     executor: Literal["local", "dask"] = "local"
     address: str | None = None
-    """Dask scheduler address (``tcp://host:8786``); a LocalCluster is started when absent."""
+    """Refused: a Dask scheduler address comes only from ``--address`` or ``SIM_DASK_ADDRESS``
+    (Dask trusts its scheduler with pickled code, so a sweep file must not pick one)."""
     workers: Count | None = None
-    """Worker processes (local: default all cores; dask LocalCluster: default 2)."""
+    """Worker processes (local: default all cores; dask LocalCluster: default 2); at most the
+    CPU count (``--workers`` on the command line is taken as given)."""
+    timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
+    """Per-point time limit in seconds (local and inline executors); a point over it is
+    recorded as failed with the reason, and the sweep goes on."""
     batch: Count | None = None
     """Design points per task (default: sized so a task takes about 0.5 s, at most 64)."""
     report: SweepReport = Field(default_factory=SweepReport)

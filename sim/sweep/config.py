@@ -8,7 +8,7 @@ overrides applied, and the tool version. The same point in any sweep has the sam
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sim.core.hashing import bytes_hash, stable_hash
 from sim.evaluation.run import GENERIC_METRICS, unknown_metric
 from sim.evaluation.workload import apply_overrides, load_workload
 from sim.family import Family
+from sim.spec.inputs import SWEEP_MAX_POINTS, file_hash, recording_reads
 from sim.spec.sweep import RangeSpec, SweepSpec, parse_constraint
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, FieldPath, load_yaml
@@ -85,13 +86,33 @@ class Sweep:
 
     tables_hash: str = ""
     """Hash of the contents of the technology tables (built-in and named by the base arch)."""
+    files_hash: str = ""
+    """Hash of the contents of every file the base workload reads (arch, trace, tensors,
+    request logs, model configs, tables)."""
+    _file_hashes: dict[str, str | None] = field(default_factory=dict)
 
     def point_key(self, overrides: dict[str, Any]) -> str:
         """Hash of the full resolved config of one design point: the workload with overrides,
         the tool version and the technology tables' contents."""
         config = apply_overrides(self.base_data, overrides)
         return stable_hash({"tool_version": sim.__version__, "workload": config,
-                            "tables": self.tables_hash})
+                            "tables": self.tables_hash, "files": self.files_hash,
+                            "override_files": self._override_files(overrides)})
+
+    def _override_files(self, overrides: dict[str, Any]) -> dict[str, str]:
+        """Content hashes of the files that override values name (e.g. a varied request log
+        or trace), resolved against the base workload's folder."""
+        out: dict[str, str] = {}
+        for key, value in sorted(overrides.items()):
+            if not isinstance(value, str) or "\0" in value or not value or len(value) > 4096:
+                continue
+            path = str(self.base_path.parent / value)
+            if path not in self._file_hashes:
+                self._file_hashes[path] = file_hash(Path(path))
+            digest = self._file_hashes[path]
+            if digest is not None:
+                out[key] = digest
+        return out
 
     @property
     def base_hash(self) -> str:
@@ -153,6 +174,10 @@ def load_sweep(path: str | Path) -> Sweep:
         raise SimError("this is a workload, not a sweep file; use 'sim run'", doc.where(()),
                        accepted="a sweep file (base: WORKLOAD.yaml, vary: ...)")
     spec = validate(SweepSpec, doc)
+    if spec.address is not None:
+        raise SimError("a Dask scheduler address is not taken from a sweep file (Dask runs "
+                       "pickled code from its scheduler)", doc.where(("address",)),
+                       accepted="sim sweep --address ADDR, or SIM_DASK_ADDRESS")
     base_path = (doc.path.parent / spec.base).resolve()
     if not base_path.is_file():
         raise SimError(f"file {spec.base!r} not found (looked for {base_path})",
@@ -173,9 +198,16 @@ def load_sweep(path: str | Path) -> Sweep:
         dims.append(_linked(doc, base_path, index, group, [p for d in dims for p in d.paths]))
     constraints = [_constraint(doc, i, text) for i, text in enumerate(spec.constraints)]
     _check_metrics(doc, spec, constraints, family)
+    if spec.sampler == "grid":
+        size = math.prod(len(d.values or ()) for d in dims)
+        if size > SWEEP_MAX_POINTS:
+            raise SimError(f"the grid has {size:,} points, over the limit SWEEP_MAX_POINTS = "
+                           f"{SWEEP_MAX_POINTS:,}", doc.where(("vary",)))
     name = spec.name or doc.path.name.removesuffix(SWEEP_SUFFIX).removesuffix(".yaml")
+    with recording_reads() as files:
+        tables = tables_hash(base_path)
     return Sweep(spec, doc, name, base_path, _base_data(load_yaml(base_path)), dims, constraints,
-                 tables_hash(base_path))
+                 tables, stable_hash(sorted(files.items())))
 
 
 def tables_hash(base_path: Path) -> str:

@@ -11,6 +11,8 @@ overhead stays small, expensive ones go one by one so that a kill loses little f
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import multiprocessing
 import os
@@ -114,7 +116,7 @@ class LocalExecutor:
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
-                                        initializer=_ignore_interrupts)
+                                        initializer=_worker_setup, initargs=(os.getpid(),))
 
     def submit(self, batch: list[Task]) -> Future[list[Outcome]]:
         """Queue a batch on the pool."""
@@ -145,9 +147,35 @@ class LocalExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the sweep, which stops them."""
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies."""
+
+
+def _worker_setup(parent: int) -> None:
+    """Worker processes leave Ctrl-C to the sweep, which stops them, and die with the sweep:
+    on Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); a parent
+    that died before that was set is caught by comparing the parent pid."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel for SIGKILL when the parent process dies (Linux only; a no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def cap_workers(requested: int | None, forced: bool) -> int | None:
+    """``requested`` workers, at most the CPU count unless ``forced`` (given on the command
+    line rather than in a sweep file)."""
+    if requested is None or forced:
+        return requested
+    return min(requested, os.cpu_count() or 1)
 
 
 class DaskExecutor:

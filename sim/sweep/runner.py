@@ -6,18 +6,29 @@ loses at most the batches in flight; running it again resumes from the store.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import platform
 from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sim
+from sim.core.errors import Location, SimError
 from sim.core.hashing import bytes_hash
 from sim.evaluation.run import slug
 from sim.sweep.config import Sweep, load_sweep
-from sim.sweep.executors import IN_FLIGHT_PER_WORKER, BatchSizer, Executor, make_executor
+from sim.sweep.executors import (
+    IN_FLIGHT_PER_WORKER,
+    BatchSizer,
+    Executor,
+    cap_workers,
+    make_executor,
+)
 from sim.sweep.pareto import Ranking, rank_rows, stored_ranking
 from sim.sweep.progress import SweepProgress
 from sim.sweep.samplers import Point, sample
@@ -124,21 +135,34 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
     """Run (or resume) the sweep in ``path``; arguments override the sweep file's settings
     (``parquet`` adds ``results.parquet`` as ``report.parquet`` does)."""
     sweep = load_sweep(path)
-    spec = sweep.spec
     points = sample(sweep)
     target = Path(out_dir) if out_dir else default_out_dir(sweep)
+    with store_lock(target):
+        return _run_locked(sweep, points, target, retry_failed, executor, workers, address,
+                           batch, dask_processes, show_progress, parquet)
+
+
+def _run_locked(sweep: Sweep, points: list[Point], target: Path, retry_failed: bool,
+                executor: str | None, workers: int | None, address: str | None,
+                batch: int | None, dask_processes: bool,
+                show_progress: bool | None, parquet: bool) -> SweepOutput:
+    """:func:`run_sweep` once the store's lock is held."""
+    spec = sweep.spec
     store = Store(target / STORE_NAME)
     try:
         store.set_meta(sweep_meta(sweep, points))
         store.add_points(points)
         by_key = {p.key: p for p in points}
         base = str(sweep.base_path)
-        tasks = [Task(k, base, by_key[k].overrides) for k in store.todo(retry_failed)]
+        tasks = [Task(k, base, by_key[k].overrides, spec.timeout_s)
+                 for k in store.todo(retry_failed)]
         counts = store.counts()
         computed = 0
         if tasks:
-            runner = make_executor(executor or spec.executor, workers or spec.workers,
-                                   address or spec.address, dask_processes)
+            runner = make_executor(executor or spec.executor,
+                                   workers or cap_workers(spec.workers, forced=False),
+                                   address or os.environ.get(ADDRESS_ENV) or None,
+                                   dask_processes)
             already = len(points) - len(tasks)
             failed = counts.get("failed", 0) if not retry_failed else 0
             try:
@@ -157,6 +181,32 @@ def run_sweep(path: str | Path, *, out_dir: str | Path | None = None,
     errors = Counter(r.error for r in rows if r.status == "failed").most_common()
     return SweepOutput(target, target / STORE_NAME, len(points), computed, counts, files,
                        errors)
+
+
+ADDRESS_ENV = "SIM_DASK_ADDRESS"
+"""Environment variable that may name a Dask scheduler (as ``--address`` does)."""
+LOCK_NAME = ".sweep.lock"
+
+
+@contextmanager
+def store_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target/.sweep.lock`` while a sweep writes its store: one
+    store, one writer. The kernel drops the lock when the holder dies, so a killed sweep never
+    leaves a stale lock."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        handle = open(target / LOCK_NAME, "a+")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise SimError(f"cannot create the sweep folder: {exc.strerror or exc}",
+                       Location(target)) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SimError("another sim sweep is already running on this store (its lock "
+                           f"file {LOCK_NAME} is held); wait for it or use another --out",
+                           Location(target)) from None
+        yield
 
 
 def export(rows: list[Row], target: Path, parquet: bool = False,

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.core.csvcells import safe_row
+from sim.core.errors import Location, SimError
+
 if TYPE_CHECKING:
     from sim.sweep.pareto import Ranking as Ranked
     from sim.sweep.samplers import Point
@@ -94,11 +97,35 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            raise SimError("the sweep store is not a regular file", Location(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._check_tables()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise self._corrupt(exc) from None
+        except SimError:
+            self.db.close()
+            raise
+
+    def _check_tables(self) -> None:
+        """The file must hold this tool's tables (not another program's database)."""
+        for table, wanted in (("points", COLUMNS), ("meta", ("name", "value"))):
+            found = tuple(r[1] for r in self.db.execute(f"PRAGMA table_info({table})"))
+            if found != tuple(wanted):
+                raise SimError(f"not a sim sweep store: table {table!r} has columns "
+                               f"{', '.join(found)[:120]}", Location(self.path))
+
+    def _corrupt(self, exc: BaseException) -> SimError:
+        """The one-line error for a store that cannot be read."""
+        text = " ".join(str(exc).split())[:120] or type(exc).__name__
+        return SimError(f"the sweep store is corrupt or not a sim sweep store ({text})",
+                        Location(self.path))
 
     def close(self) -> None:
         """Close the connection (pending work is already committed)."""
@@ -117,8 +144,12 @@ class Store:
                                 [(k, json.dumps(v, sort_keys=True)) for k, v in values.items()])
 
     def meta(self) -> dict[str, Any]:
-        """All sweep-level facts."""
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT name, value FROM meta")}
+        """All sweep-level facts (a value that is not JSON is a SimError naming the store)."""
+        try:
+            return {str(k): json.loads(v)
+                    for k, v in self.db.execute("SELECT name, value FROM meta")}
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise self._corrupt(exc) from None
 
     def add_points(self, points: Sequence[Point]) -> None:
         """Register the sweep's points (existing ones keep their results); only these points
@@ -152,8 +183,12 @@ class Store:
     def rows(self, current_only: bool = True) -> list[Row]:
         """Stored points in sample order."""
         where = "WHERE current = 1 " if current_only else ""
-        cursor = self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM points {where}ORDER BY idx")
-        return [_row(values) for values in cursor]
+        try:
+            cursor = self.db.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM points {where}ORDER BY idx")
+            return [_row(values) for values in cursor]
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise self._corrupt(exc) from None
 
     def counts(self) -> dict[str, int]:
         """Number of current points per status."""
@@ -178,9 +213,14 @@ class _Transaction:
 
 
 def _row(values: Sequence[Any]) -> Row:
+    """A stored row; JSON columns that do not hold mappings raise ValueError."""
     data = dict(zip(COLUMNS, values, strict=True))
     for name in ("params", "metrics", "breakdown"):
         data[name] = json.loads(data[name])
+        if not isinstance(data[name], dict):
+            raise ValueError(f"column {name} of point {str(data['key'])[:20]!r} is not a mapping")
+    if not all(isinstance(v, int | float) for v in data["metrics"].values()):
+        raise ValueError(f"metrics of point {str(data['key'])[:20]!r} are not all numbers")
     return Row(**data)
 
 
@@ -214,8 +254,8 @@ def export_csv(rows: Sequence[Row], path: Path, ranking: Ranked | None = None) -
     columns, table = flat_table(rows, ranking)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in line] for line in table)
+        writer.writerow(safe_row(columns))
+        writer.writerows(safe_row("" if v is None else v for v in line) for line in table)
     return path
 
 
@@ -225,8 +265,6 @@ def export_parquet(rows: Sequence[Row], path: Path, ranking: Ranked | None = Non
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
         import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
-        from sim.core.errors import SimError
-
         raise SimError("Parquet export needs pyarrow", accepted="pip install pyarrow") from None
     columns, table = flat_table(rows, ranking)
     data = {c: _parquet_column([line[i] for line in table]) for i, c in enumerate(columns)}

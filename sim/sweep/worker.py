@@ -7,10 +7,13 @@ Technology tables are loaded once per worker process and reused while their file
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +34,32 @@ class Task:
     key: str
     base: str
     overrides: dict[str, Any]
+    timeout_s: float | None = None
+    """Time limit of this point (s); None for none."""
+
+
+class PointTimeout(Exception):
+    """A design point ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`PointTimeout` in the block after ``seconds`` (a SIGALRM timer; only in a
+    process's main thread, elsewhere the limit is not enforced)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise PointTimeout(f"timed out after {seconds:g} s (sweep timeout_s)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def worker_name() -> str:
@@ -64,10 +93,11 @@ def evaluate(task: Task) -> Outcome:
     started = time.time()
     clock = time.perf_counter()
     try:
-        workload = load_workload(task.base, task.overrides)
-        result = simulate(workload)
-        table = cached_tables(workload.arch.tech.node_nm, workload.tech_files())
-        costing = apply_costing(result, workload, table)
+        with time_limit(task.timeout_s):
+            workload = load_workload(task.base, task.overrides)
+            result = simulate(workload)
+            table = cached_tables(workload.arch.tech.node_nm, workload.tech_files())
+            costing = apply_costing(result, workload, table)
     except Exception as exc:  # a bad point must not stop the sweep
         return Outcome(task.key, "failed", error=_one_line(exc), started=started,
                        finished=time.time(), seconds=time.perf_counter() - clock,
@@ -83,7 +113,7 @@ def evaluate(task: Task) -> Outcome:
 
 def _one_line(exc: BaseException) -> str:
     """``SimError`` text as is; other exceptions as ``Type: message (at file:line)``."""
-    if isinstance(exc, SimError):
+    if isinstance(exc, SimError | PointTimeout):
         return str(exc)
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""

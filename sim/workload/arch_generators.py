@@ -16,7 +16,8 @@ from typing import Literal
 from pydantic import Field
 
 from sim.core.errors import SimError
-from sim.spec.base import Bits, Count, Dim, StrictModel
+from sim.spec.base import Bits, Count, Dim, Layers, StrictModel
+from sim.spec.inputs import check_op_count
 from sim.workload.builder import OpList, make_trace
 from sim.workload.generators import Generator
 from sim.workload.lowering import conv_output_size
@@ -44,7 +45,7 @@ class TransformerParams(StrictModel):
     """Decode: ``sharegpt``/``alpaca`` (seeded draw) or a request-log CSV path."""
     context: Dim | None = None
     """Decode: one context length for every request (instead of ``requests``)."""
-    layers: Count | None = None
+    layers: Layers | None = None
     """Layers to emit (default: all of the config's)."""
     tp: Count = 1
     """Tensor-parallel degree: heads and FFN width per device = total / tp."""
@@ -124,6 +125,8 @@ def build_transformer(p: TransformerParams, seed: int) -> Trace:
     layers = p.layers or cfg.layers
     for layer in range(layers):
         transformer_layer(ops, cfg, p, layer, tokens, attn)
+        if layer == 0:
+            check_op_count(len(ops.ops), layers, "generator 'transformer'")
     if p.lm_head:
         rows = p.batch if p.phase == "prefill" else tokens
         ops.add("lm_head", "gemm", m=rows, n=_split(cfg.vocab, p.tp, "vocab"), k=cfg.d_model)

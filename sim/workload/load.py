@@ -7,6 +7,7 @@ from typing import Any
 
 from sim.core.errors import Location, SimError
 from sim.core.hashing import bytes_hash
+from sim.spec.inputs import NPZ_MAX_BYTES, checked_path, input_file, read_limited, safe_resolve
 from sim.spec.validate import validate
 from sim.spec.yamlio import Document, FieldPath, load_yaml
 from sim.workload.trace import Trace
@@ -47,9 +48,11 @@ def tensor_file(trace: Trace, base_dir: Path, where: Location, doc: Document | N
     """
     if trace.tensors is None:
         return None
-    path = (base_dir / trace.tensors).resolve()
-    if not path.is_file():
-        raise SimError(f"tensor file {trace.tensors!r} not found (looked in {path.parent})", where)
+    path = safe_resolve(base_dir / checked_path(trace.tensors, where), where)
+    if not path.exists():
+        raise SimError(f"tensor file {trace.tensors[:200]!r} not found (looked in {path.parent})",
+                       where)
+    input_file(path, "tensor file", NPZ_MAX_BYTES, where)
     if doc is not None:
         from sim.workload.tensors import check_tensors
 
@@ -59,4 +62,5 @@ def tensor_file(trace: Trace, base_dir: Path, where: Location, doc: Document | N
 
 def trace_hash(trace: Trace, tensors: Path | None) -> str:
     """Content hash of a trace and its tensor file."""
-    return trace.content_hash(bytes_hash(tensors.read_bytes()) if tensors else "")
+    blob = read_limited(tensors, "tensor file", NPZ_MAX_BYTES) if tensors else b""
+    return trace.content_hash(bytes_hash(blob) if tensors else "")

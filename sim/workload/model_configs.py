@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from sim.core.errors import SimError
-from sim.spec.base import Count, Dim, StrictModel
+from sim.spec.base import Count, Dim, Layers, StrictModel
 from sim.spec.validate import validate
 from sim.spec.yamlio import load_yaml
 
@@ -36,7 +36,7 @@ class TransformerConfig(StrictModel):
     kv_heads: Count
     """Key/value heads (fewer than ``heads`` for grouped-query attention)."""
     head_dim: Dim
-    layers: Count
+    layers: Layers
     ffn: Dim
     """FFN inner width."""
     ffn_kind: Literal["gelu", "relu", "swiglu"]
@@ -123,7 +123,7 @@ class RnnSpec(StrictModel):
 
     cell: Literal["gru", "lstm"]
     hidden: Dim
-    layers: Count
+    layers: Layers
     bidirectional: bool
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.errors import Location, SimError
+from sim.spec.inputs import CSV_MAX_BYTES
 from sim.spec.yamlio import read_text
 
 MAX_LEN = 2048
@@ -141,7 +142,7 @@ def _csv_int(text: str, path: Path, line: int, column: str, minimum: int) -> int
 
 def load_request_csv(path: Path) -> list[tuple[int, int | None]]:
     """Read and parse a request-log CSV file."""
-    return parse_request_csv(read_text(path, "request log"), path)
+    return parse_request_csv(read_text(path, "request log", CSV_MAX_BYTES), path)
 
 
 def write_request_csv(lengths: list[int], channels: int | None = None) -> str:

@@ -20,6 +20,7 @@ the op's line in the trace file.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,13 @@ from typing import Any
 import numpy as np
 
 from sim.core.errors import Location, SimError
+from sim.spec.inputs import ARRAY_MAX_BYTES, NPZ_MAX_BYTES, read_limited
 from sim.spec.yamlio import Document, FieldPath
 from sim.workload.trace import AttentionOp, Conv2dOp, GemmOp, GemvOp, Op, Trace
 
 Shape = tuple[int, ...]
+NPY_MAX_HEADER = 10_000
+"""Longest ``.npy`` header accepted (bytes); numpy's own default bound."""
 INT_ROLES = {"a": "a_bits", "b": "b_bits", "w": "b_bits", "x": "a_bits", "q": "a_bits",
              "k": "b_bits", "v": "b_bits"}
 
@@ -52,11 +56,14 @@ def expected_shapes(op: Op) -> dict[str, list[Shape]]:
 
 
 def open_npz(path: Path, where: Location) -> Any:
-    """Open an ``.npz`` (lazily); a corrupt or truncated file is a SimError."""
-    data = io.BytesIO(path.read_bytes())
+    """Open an ``.npz`` (lazily) after checking every array header against the memory budget
+    (:func:`check_npz_headers`); a corrupt, truncated or oversized file is a SimError."""
+    data = io.BytesIO(read_limited(path, f"tensor file {path.name}", NPZ_MAX_BYTES, where))
     if not zipfile.is_zipfile(data):
         raise SimError(f"tensor file {path.name} is not a valid .npz (not a complete zip "
                        "archive: truncated or corrupt)", where)
+    check_npz_sizes(data, path, where)
+    data.seek(0)
     try:
         archive = np.load(data, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
@@ -65,6 +72,41 @@ def open_npz(path: Path, where: Location) -> Any:
     if not hasattr(archive, "files"):
         raise SimError(f"tensor file {path.name} holds one array, not an .npz archive", where)
     return archive
+
+
+def check_npz_sizes(data: io.BytesIO, path: Path, where: Location) -> None:
+    """The unpacked sizes the archive's directory declares must fit in ``ARRAY_MAX_BYTES`` in
+    total (a member cannot unpack to more than it declares; see :func:`array_bytes`)."""
+    try:
+        with zipfile.ZipFile(data) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise SimError(f"tensor file {path.name} is not a valid .npz ({_why(exc)})",
+                       where) from None
+    if total > ARRAY_MAX_BYTES:
+        raise SimError(f"tensor file {path.name} unpacks to {total:,} bytes, over the budget "
+                       f"ARRAY_MAX_BYTES = {ARRAY_MAX_BYTES:,}", where)
+
+
+def array_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, bad: str,
+                where: Location) -> int:
+    """Bytes the array in one archive member needs, from its ``.npy`` header alone: the header
+    must parse, describe a plain (non-object) array, and the array must fit the member's
+    declared size (so nothing larger than the budget is ever unpacked). ``bad`` starts the
+    message of a SimError."""
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, _, dtype = reader(member, max_header_size=NPY_MAX_HEADER)
+        header = member.tell()
+    if dtype.hasobject:
+        raise SimError(f"{bad} (it holds Python objects)", where)
+    need = math.prod(shape) * dtype.itemsize
+    if header + need > info.file_size:
+        raise SimError(f"{bad} (its header declares shape {shape}, {need:,} bytes, but the "
+                       f"member holds {info.file_size - header:,})", where)
+    return need
 
 
 def _why(exc: BaseException) -> str:
@@ -78,9 +120,15 @@ def read_array(archive: Any, name: str, path: Path, where: Location) -> np.ndarr
     if name not in archive.files:
         shown = ", ".join(sorted(archive.files)[:8]) + (" ..." if len(archive.files) > 8 else "")
         raise SimError(f"array {name!r} is not in {path.name}", where, accepted=shown or "none")
+    bad = f"array {name!r} in {path.name} is unreadable"
     try:
+        names = set(archive.zip.namelist())
+        member = f"{name}.npy" if f"{name}.npy" in names else name
+        array_bytes(archive.zip, archive.zip.getinfo(member), bad, where)
         return np.asarray(archive[name])
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+    except SimError:
+        raise
+    except Exception as exc:  # numpy and zipfile raise many types on hostile headers
         raise SimError(f"array {name!r} in {path.name} is unreadable (truncated or corrupt: "
                        f"{_why(exc)})", where) from None
 

@@ -6,13 +6,15 @@ data-dependent models may live beside the trace in a ``.npz`` whose arrays the o
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import math
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from sim.core.hashing import stable_hash
 from sim.core.shapes import GemmShape
 from sim.spec.base import Bits, Count, Dim, Seed, StrictModel
+from sim.spec.inputs import OP_MAX_WORK, TRACE_MAX_OPS
 
 
 class OpBase(StrictModel):
@@ -23,6 +25,17 @@ class OpBase(StrictModel):
     """Names of ops that must finish before this one starts."""
     tensors: dict[str, str] = Field(default_factory=dict)
     """Operand role (e.g. ``a``, ``b``) -> array name in the trace's ``.npz``."""
+    SIZE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Fields whose product bounds the op's work (checked against ``OP_MAX_WORK``)."""
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> OpBase:
+        """Refuse an op whose size product exceeds OP_MAX_WORK (counts stay in int64)."""
+        work = math.prod(int(getattr(self, f)) for f in self.SIZE_FIELDS)
+        if work > OP_MAX_WORK:
+            raise ValueError(f"{' x '.join(self.SIZE_FIELDS)} = {work:.3g}, over the limit "
+                             f"OP_MAX_WORK = 2**{OP_MAX_WORK.bit_length() - 1}")
+        return self
 
 
 class MatrixOperands(StrictModel):
@@ -41,6 +54,7 @@ class GemmOp(MatrixOperands, OpBase):
     """C[M, N] = A[M, K] @ B[K, N]."""
 
     kind: Literal["gemm"]
+    SIZE_FIELDS = ("m", "n", "k")
     m: Dim
     n: Dim
     k: Dim
@@ -55,6 +69,7 @@ class GemvOp(MatrixOperands, OpBase):
     """y[N] = W[N, K] @ x[K], repeated for ``batch`` independent vectors."""
 
     kind: Literal["gemv"]
+    SIZE_FIELDS = ("batch", "n", "k")
     n: Dim
     k: Dim
     batch: Count = 1
@@ -64,6 +79,7 @@ class Conv2dOp(MatrixOperands, OpBase):
     """2-D convolution, NCHW, with groups (groups == in_ch is depthwise)."""
 
     kind: Literal["conv2d"]
+    SIZE_FIELDS = ("batch", "out_ch", "in_ch", "in_h", "in_w", "kernel_h", "kernel_w")
     batch: Count = 1
     in_ch: Dim
     out_ch: Dim
@@ -80,6 +96,7 @@ class AttentionOp(OpBase):
     """Scaled dot-product attention: per head, S = Q K^T over kv_len keys, then S V."""
 
     kind: Literal["attention"]
+    SIZE_FIELDS = ("batch", "heads", "q_len", "kv_len", "head_dim")
     batch: Count = 1
     heads: Count
     q_len: Dim
@@ -115,6 +132,7 @@ class ImageFilterOp(OpBase):
     """A 2-D image filter (e.g. Roberts cross) over a height x width image."""
 
     kind: Literal["image_filter"]
+    SIZE_FIELDS = ("height", "width")
     filter: str = Field(min_length=1)
     height: Dim
     width: Dim
@@ -142,7 +160,7 @@ class Trace(StrictModel):
 
     version: Literal[1]
     name: str = Field(min_length=1)
-    ops: list[Op] = Field(min_length=1)
+    ops: list[Op] = Field(min_length=1, max_length=TRACE_MAX_OPS)
     tensors: str | None = None
     """Path of the ``.npz`` holding operand data, relative to the trace file."""
     provenance: TraceProvenance = Field(default_factory=TraceProvenance)

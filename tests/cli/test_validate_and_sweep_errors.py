@@ -63,7 +63,7 @@ def test_validate_checks_the_tech_tables(sim_cli: Any, tmp_path: Path) -> None:
         "  dataflow: WS\n", "  dataflow: WS\n  tech: {tables: [missing.yaml]}\n")
     path.write_text(text, encoding="utf-8")
     done = sim_cli("validate", str(path))
-    assert done.code == 2 and "missing.yaml: technology table not found" in done.stderr
+    assert done.code == 2 and "technology table 'missing.yaml' not found" in done.stderr
     assert sim_cli("run", str(path), "-o", str(tmp_path / "o")).code == 2
 
 

@@ -158,9 +158,39 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _check_positive(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise SimError(f"hbm.{name} must be a number >= {minimum}, got {value!r}")
+ORG_LIMITS: dict[str, tuple[int, int]] = {
+    "channels": (1, 1024), "ranks": (1, 16), "bankgroups": (1, 64), "banks_per_group": (1, 64),
+    "rows": (1, 1 << 24), "columns": (1, 1 << 16), "bus_bits": (8, 4096),
+    "burst_length": (1, 64)}
+"""Accepted range (inclusive) of each integer organisation field."""
+TIMING_MAX = 1 << 20
+"""Largest accepted timing parameter (cycles)."""
+FREQ_MAX_MHZ = 100_000.0
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    """``value`` must be an integer (not a float, not a bool) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SimError(f"hbm.{name} must be an integer in {low}..{high:,}, got {value!r}")
+
+
+def _check_org(fields: dict[str, Any]) -> None:
+    """Types and ranges of the organisation fields."""
+    for key, value in fields.items():
+        if key == "address_mapping":
+            if not isinstance(value, str):
+                raise SimError(f"hbm.address_mapping must be text, got {value!r}",
+                               accepted="a permutation of ro ra bg ba ch co, e.g. rorabgbachco")
+        elif key == "freq_mhz":
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not 0 < value <= FREQ_MAX_MHZ:
+                raise SimError(f"hbm.freq_mhz must be a number in (0, {FREQ_MAX_MHZ:g}], "
+                               f"got {value!r}")
+        else:
+            _check_int(key, value, *ORG_LIMITS[key])
+    bus = fields.get("bus_bits", 8)
+    if bus % 8:
+        raise SimError(f"hbm.bus_bits must be a multiple of 8, got {bus}")
 
 
 def _pow2(name: str, value: int) -> None:
@@ -212,14 +242,12 @@ def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,
     _fields("organisation", HbmOrg, org_fields)
     _fields("timing", HbmTiming, timing_fields)
     _fields("controller", HbmController, ctrl_fields)
-    for key, value in org_fields.items():
-        if key != "address_mapping":
-            _check_positive(key, value)
+    _check_org(org_fields)
     for key in ("channels", "ranks", "bankgroups", "banks_per_group", "rows", "columns"):
         if key in org_fields:
             _pow2(key, int(org_fields[key]))
     for key, value in timing_fields.items():
-        _check_positive(key, value, minimum=1 if key == "tREFI" else 0)
+        _check_int(key, value, 1 if key == "tREFI" else 0, TIMING_MAX)
     _check_controller(ctrl_fields)
     built = HbmConfig(HbmOrg(**org_fields), HbmTiming(**timing_fields),
                       HbmController(**ctrl_fields), PRESETS[preset].get("energy_part", ""))
@@ -229,4 +257,8 @@ def make_config(preset: str = DEFAULT_PRESET, org: dict[str, Any] | None = None,
     if built.timing.tREFI % built.org.ranks:
         raise SimError(f"hbm.tREFI ({built.timing.tREFI}) must be a multiple of the rank count "
                        f"({built.org.ranks}): ranks are refreshed every tREFI / ranks cycles")
+    if built.timing.tRFC >= built.timing.tREFI // built.org.ranks:
+        raise SimError(f"hbm.tRFC ({built.timing.tRFC}) must be shorter than the refresh "
+                       f"spacing tREFI / ranks ({built.timing.tREFI // built.org.ranks}): the "
+                       "channel would never leave refresh")
     return built

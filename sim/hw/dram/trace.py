@@ -5,12 +5,14 @@ line), and SplitMix64 random addresses for synthetic traces."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import Location, SimError
+from sim.spec.inputs import CSV_MAX_BYTES, read_text_limited
 
 WRITE_VALUES = {"1": True, "0": False, "w": True, "r": False, "write": True, "read": False}
 
@@ -22,7 +24,8 @@ def read_trace_csv(path: str | Path) -> tuple[npt.NDArray[np.int64], npt.NDArray
     addrs: list[int] = []
     writes: list[bool] = []
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with io.StringIO(read_text_limited(path, "DRAM trace", CSV_MAX_BYTES),
+                         newline="") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None or not {"cycle", "address", "write"} <= set(
                     reader.fieldnames):
@@ -54,7 +57,7 @@ def read_trace_dramsim3(path: str | Path) -> TraceArrays:
     addrs: list[int] = []
     writes: list[bool] = []
     try:
-        with open(path, encoding="utf-8") as handle:
+        with io.StringIO(read_text_limited(path, "DRAM trace", CSV_MAX_BYTES)) as handle:
             for line_no, line in enumerate(handle, start=1):
                 parts = line.split()
                 if not parts:

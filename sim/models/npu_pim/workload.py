@@ -14,6 +14,7 @@ into sub-batches (GEMMs by rows, attention by request).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.errors import SimError
-from sim.spec.base import Bits, Count, StrictModel
+from sim.spec.base import Bits, Count, Layers, StrictModel
+from sim.spec.inputs import CSV_MAX_BYTES, check_op_count, read_text_limited
 from sim.workload.generators import Generator
 from sim.workload.trace import AttentionOp, EltwiseOp, GemmOp, Op, Trace, TraceProvenance
 
@@ -82,11 +84,8 @@ def read_requests(path: str | Path, batch: int
                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
     """First ``batch`` rows of a request CSV (NeuPIMs trace format ``seq_len,ch_idx``): context
     lengths, and the KV-cache channels if the file has a ``ch_idx`` column."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise SimError(f"cannot read request CSV {path}: {exc}") from None
+    text = read_text_limited(path, "request CSV", CSV_MAX_BYTES)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows or "seq_len" not in rows[0]:
         raise SimError(f"request CSV {path} needs a 'seq_len' column")
     if len(rows) < batch:
@@ -102,15 +101,23 @@ def read_requests(path: str | Path, batch: int
     return lengths, channels
 
 
+CSV_INT_MAX = 2**31
+"""Largest accepted value of a request-CSV cell (tokens or channel index)."""
+
+
 def _column(path: str | Path, rows: list[dict[str, str]], name: str) -> npt.NDArray[np.int64]:
     """One integer column; a bad value is an error naming its line (the header is line 1)."""
     out = np.zeros(len(rows), dtype=np.int64)
     for i, row in enumerate(rows):
         try:
-            out[i] = int(row[name])
+            value = int(row[name])
         except (TypeError, ValueError):
             raise SimError(f"request CSV {path}, line {i + 2}, field {name}: "
-                           f"{row[name]!r} is not an integer") from None
+                           f"{str(row[name])[:40]!r} is not an integer") from None
+        if abs(value) > CSV_INT_MAX:
+            raise SimError(f"request CSV {path}, line {i + 2}, field {name}: {value} is out of "
+                           f"range", accepted=f"at most {CSV_INT_MAX}")
+        out[i] = value
     return out
 
 
@@ -180,6 +187,8 @@ def llm_decode(model: str, batch: int, requests: str = "sharegpt", seed: int = 0
     ops: list[Op] = []
     for layer in range(n_layers):
         ops += _layer_ops(layer, shape, batch, tp, lengths, channels, bits)
+        if layer == 0:
+            check_op_count(len(ops), n_layers, "generator 'llm_decode'")
     details: dict[str, str | int | float] = {
         "model": model, "batch": batch, "tp": tp, "pp": pp, "layers": n_layers,
         "model_layers": shape.layers, "requests": requests, "d_model": shape.d_model,
@@ -204,7 +213,7 @@ class LlmDecodeParams(StrictModel):
     """Tensor-parallel degree (default: the model's NeuPIMs split)."""
     pp: Count | None = None
     """Pipeline-parallel degree (default: the model's NeuPIMs split)."""
-    layers: Count | None = None
+    layers: Layers | None = None
     """Decoder layers to emit (default: all)."""
     bits: Bits = 16
 

@@ -29,6 +29,11 @@ Architecture = Literal["systolic", "cube", "tree", "matrix2d", "bitslice", "laco
 PeVariant = Literal["mac", "opt1", "opt2", "opt3", "opt4c", "opt4e", "laconic"]
 
 
+MAX_OPERAND_ELEMENTS = 1 << 23
+"""Most operand values (m*k + k*n) of one GEMM the data-dependent model holds (as int64: 64 MiB
+per copy)."""
+
+
 class TpeArch(ArchBase):
     """A bit-weight TPE design point (see ``sim/models/tpe/designs.py`` for the mappings)."""
 
@@ -112,6 +117,13 @@ class TpeModel:
 
     def _operands(self, op: GemmOp, tensors: Mapping[str, npt.NDArray[np.generic]] | None,
                   rng: np.random.Generator) -> tuple[IntArray | None, IntArray | None, str]:
+        needs_data = bool(op.tensors and tensors is not None) or \
+            self.arch.key in d.DATA_DEPENDENT
+        if needs_data and op.m * op.k + op.k * op.n > MAX_OPERAND_ELEMENTS:
+            raise SimError(f"op {op.name!r}: operands of {op.m * op.k + op.k * op.n:,} values "
+                           f"are over the limit MAX_OPERAND_ELEMENTS = {MAX_OPERAND_ELEMENTS:,} "
+                           "of the data-dependent tpe model (it holds every operand as int64)",
+                           accepted="smaller m, n, k, or a data-independent design")
         if op.tensors and tensors is not None:
             try:
                 a = np.asarray(tensors[op.tensors["a"]]).astype(np.int64)
