@@ -1,6 +1,7 @@
 """The comparison with the NeuPIMs simulator: our numbers come from our runs, and the errors
-stay within the bounds the docs state (per layer 10 %, stages 15 %; naive NPU+PIM's attention is
-the documented exception)."""
+stay within the acceptance bounds (per layer and steady state 10 %, stages 15 %) for every system.
+The runs that miss them today are marked as expected failures (strict: the mark must go when the
+model reaches the bound); ``docs/families/npu_pim.md`` states each miss and what is known of it."""
 
 from __future__ import annotations
 
@@ -27,16 +28,28 @@ def test_report_shows_our_runs_beside_the_reference(ours: dict[int, object]) -> 
     assert text.count("| 64 |") >= 3 and "steady state" in text and "paper" in text
 
 
-@pytest.mark.parametrize("index", range(len(SIMULATOR_RUNS)))
-def test_errors_within_the_documented_bounds(ours: dict[int, object], index: int) -> None:
+KNOWN_MISSES = {
+    1: "naive NPU+PIM batch 64: blocked-mode attention stage 23 % short (docs/families/npu_pim.md)",
+    4: "NeuPIMs sub-batch on batch 256: NPU/PIM interference a third of the simulator's "
+       "(docs/families/npu_pim.md)",
+    5: "naive NPU+PIM batch 256: 11.6 % short per layer (docs/families/npu_pim.md)",
+}
+"""Index in SIMULATOR_RUNS -> why that run misses the acceptance bounds today."""
+
+
+def _case(index: int) -> object:
+    reason = KNOWN_MISSES.get(index)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(index, marks=marks, id=str(index))
+
+
+@pytest.mark.parametrize("index", [_case(i) for i in range(len(SIMULATOR_RUNS))])
+def test_errors_within_the_acceptance_bounds(ours: dict[int, object], index: int) -> None:
     ref = SIMULATOR_RUNS[index]
     run = ours[index]
-    naive = ref.system == "naive_pim"
-    layer_bound, stage_bound = (0.25, 0.30) if naive else (0.10, 0.15)
-    assert run.per_layer == pytest.approx(ref.cycles_per_layer, rel=layer_bound)  # type: ignore[attr-defined]
+    assert run.per_layer == pytest.approx(ref.cycles_per_layer, rel=0.10)  # type: ignore[attr-defined]
     for name, (cycles, _) in ref.stages.items():
-        bound = stage_bound if name == "B" else 0.15
-        assert run.stage(name)[0] == pytest.approx(cycles, rel=bound), name  # type: ignore[attr-defined]
+        assert run.stage(name)[0] == pytest.approx(cycles, rel=0.15), name  # type: ignore[attr-defined]
     if ref.steady_layer:
         steady = run.stage("C")[0] + run.stage("D")[0]  # type: ignore[attr-defined]
         assert steady == pytest.approx(ref.steady_layer, rel=0.10)
