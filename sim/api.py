@@ -55,6 +55,7 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
     The folder is ``out_dir``, else the workload's ``report.dir`` or ``reports/<name>`` with a
     suffix naming the overrides. A folder holding another run (another workload file or other
     overrides) is a SimError unless ``replace``; the same run is replaced."""
+    from sim.evaluation.detect import check_workload
     from sim.report.run_report import other_run, write_run_report
     from sim.spec.sweep import is_sweep
     from sim.spec.yamlio import load_yaml
@@ -63,6 +64,7 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
     if is_sweep(doc.data):
         raise SimError("this is a sweep file, not a workload; use 'sim sweep'", doc.where(()))
     workload = load_workload(path, overrides)
+    check_workload(workload)  # the checks sim validate makes: errors name the file first
     target = Path(out_dir) if out_dir else default_run_dir(workload)
     result = simulate(workload)
     apply_costing(result, workload)

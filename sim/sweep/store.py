@@ -224,11 +224,12 @@ def _row(values: Sequence[Any]) -> Row:
     return Row(**data)
 
 
-def flat_table(rows: Sequence[Row], ranking: Ranked | None = None
+def flat_table(rows: Sequence[Row], ranking: Ranked | None = None, lists: bool = False
                ) -> tuple[list[str], list[list[Any]]]:
     """Columns and values of a flat results table: key, index, status, feasible and front rank
     (from ``ranking``, one entry per row; blank without it), every parameter and metric, error,
-    timing and provenance."""
+    timing and provenance. List and mapping parameters are JSON text unless ``lists``."""
+    cell = (lambda v: v) if lists else _cell
     params = sorted({p for r in rows for p in r.params})
     metrics = sorted({m for r in rows for m in r.metrics})
     columns = ["key", "idx", "status", "feasible", "rank", *params, *metrics, "error", "eval_s",
@@ -238,7 +239,7 @@ def flat_table(rows: Sequence[Row], ranking: Ranked | None = None
     table = []
     for i, r in enumerate(rows):
         table.append([r.key, r.idx, r.status, feasible[i], rank[i],
-                      *(_cell(r.params.get(p)) for p in params),
+                      *(cell(r.params.get(p)) for p in params),
                       *(r.metrics.get(m) for m in metrics), r.error, r.seconds, r.attempts,
                       r.worker, r.family, r.tool_version, r.arch_hash, r.trace_hash])
     return columns, table
@@ -260,13 +261,14 @@ def export_csv(rows: Sequence[Row], path: Path, ranking: Ranked | None = None) -
 
 
 def export_parquet(rows: Sequence[Row], path: Path, ranking: Ranked | None = None) -> Path:
-    """Write the flat results table as Parquet (needs pyarrow)."""
+    """Write the flat results table as Parquet (needs pyarrow); list parameters stay lists
+    (``[64, 64]`` is a list column, not text)."""
     try:
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
         import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise SimError("Parquet export needs pyarrow", accepted="pip install pyarrow") from None
-    columns, table = flat_table(rows, ranking)
+    columns, table = flat_table(rows, ranking, lists=True)
     data = {c: _parquet_column([line[i] for line in table]) for i, c in enumerate(columns)}
     pq.write_table(pa.table(data), path)
     return path

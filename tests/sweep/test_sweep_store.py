@@ -75,3 +75,15 @@ def test_parquet_export(tmp_path: Path) -> None:
     assert table["key"] == ["k0", "k1", "k2", "k3"]
     assert table["arch.rows"] == [4, 8, 12, 16]
     assert table["cycles"] == [10.0, None, None, None]
+
+
+def test_parquet_keeps_list_parameters_as_lists(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    points = [Point(i, f"a{i}", {"arch.npu.array": [n, n]}) for i, n in enumerate((64, 128))]
+    with Store(tmp_path / "r.sqlite") as store:
+        store.add_points(points)
+        export_parquet(store.rows(), tmp_path / "r.parquet")
+        export_csv(store.rows(), tmp_path / "r.csv")
+    table = pq.read_table(tmp_path / "r.parquet").to_pydict()
+    assert table["arch.npu.array"] == [[64, 64], [128, 128]]
+    assert "\"[64, 64]\"" in (tmp_path / "r.csv").read_text()  # CSV cells are text
