@@ -1,0 +1,237 @@
+"""Switching activity of the word-parallel TPE PEs (MAC, OPT1) from the actual operand stream.
+
+The model mirrors ``rtl/tpe/tpe_pe.sv`` edge by edge. Per edge t the PE samples the inputs
+``a[t], b[t], vld[t], clr[t]``; its registers become ``a_r = a``, ``b_r = b``,
+``v_r = vld & ~clr`` and
+
+* MAC:  ``acc <- 0`` on clr, else ``acc + a_r*b_r`` when the previous ``v_r`` was set;
+* OPT1: ``(sum, carry) <- 0`` on clr, else the 6-input CSA tree {PP0..PP3, sum, carry}.
+
+Combinational nodes are the settled (zero-delay) values in the cycle after each edge: the MAC's
+16-bit product ``prod`` and its W-bit adder output ``acc + prod``; OPT1's four W-bit Booth PPs and
+the eight W-bit 3:2 outputs ``s1, c1 .. s4, c4``. A toggle is one bit that differs between two
+consecutive cycles; glitches within a cycle are not seen (zero-delay model).
+
+Component groups (ledger action ``tpe.<group>.toggle_bit``):
+
+==============  =====================================  ======================================
+group           MAC                                    OPT1
+==============  =====================================  ======================================
+reg_operand     a_r, b_r (16 bits)                     a_r, b_r (16 bits)
+reg_valid       v_r                                    v_r
+reg_acc         acc (W)                                sum, carry (2W)
+mult            prod (16)                              -
+ppg             -                                      pp[0..3] (4W)
+csa             -                                      s1, c1 .. s4, c4 (8W)
+cpa             acc + prod (W)                         -
+==============  =====================================  ======================================
+
+Everything is vectorised over *lanes* (independent PEs, axis 1); MAC values are computed for the
+whole window at once (prefix sums), OPT1's carry-save state needs one numpy step per edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.core.errors import SimError
+from sim.models.tpe import arith
+
+IntArray = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+PE_KINDS = ("mac", "opt1")
+GROUPS = {"mac": ("reg_operand", "reg_valid", "reg_acc", "mult", "cpa"),
+          "opt1": ("reg_operand", "reg_valid", "reg_acc", "ppg", "csa")}
+REG_GROUPS = ("reg_operand", "reg_valid", "reg_acc")
+OPERAND_BITS = 8
+
+
+def flops(kind: str, width: int) -> int:
+    """Clocked flip-flops of one PE: a_r, b_r, v_r and the accumulator register(s)."""
+    return 2 * OPERAND_BITS + 1 + (width if kind == "mac" else 2 * width)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Per-edge PE inputs, shape (T, L): T edges, L independent lanes (PEs).
+
+    ``a``/``b`` are INT8 values, ``vld``/``clr`` 0/1 (any integer dtype; int8 keeps long
+    streams small). ``prev_a``/``prev_b`` (shape (L,)) are the operand registers before edge 0
+    (the accumulators and ``v_r`` start at 0).
+    """
+
+    a: npt.NDArray[np.integer]
+    b: npt.NDArray[np.integer]
+    vld: npt.NDArray[np.integer]
+    clr: npt.NDArray[np.integer]
+    prev_a: IntArray
+    prev_b: IntArray
+
+    def lanes(self, part: slice) -> Stream:
+        """The sub-stream of lanes ``part`` as int64."""
+        def cut(x: npt.NDArray[np.integer]) -> IntArray:
+            return np.asarray(x[:, part], dtype=np.int64)
+
+        return Stream(cut(self.a), cut(self.b), cut(self.vld), cut(self.clr),
+                      self.prev_a[part], self.prev_b[part])
+
+
+def make_stream(a: npt.ArrayLike, b: npt.ArrayLike, vld: npt.ArrayLike,
+                clr: npt.ArrayLike) -> Stream:
+    """A single-lane or multi-lane :class:`Stream` from per-edge arrays ((T,) or (T, L))."""
+    aa, bb = arith.as_int8(a, "a"), arith.as_int8(b, "b")
+    vv, cc = np.asarray(vld, dtype=np.int64), np.asarray(clr, dtype=np.int64)
+    if aa.ndim == 1:
+        aa, bb, vv, cc = aa[:, None], bb[:, None], vv[:, None], cc[:, None]
+    if not aa.shape == bb.shape == vv.shape == cc.shape or aa.ndim != 2:
+        raise SimError(f"stream arrays must share one (T, L) shape, got {aa.shape}, {bb.shape}, "
+                       f"{vv.shape}, {cc.shape}")
+    zero = np.zeros(aa.shape[1], dtype=np.int64)
+    return Stream(aa, bb, vv & 1, cc & 1, zero, zero)
+
+
+def _count(seq: npt.NDArray[np.generic], width: int, first: npt.NDArray[np.generic]) -> int:
+    """Bit toggles of the ``width``-bit values ``seq`` (T, ...) after the state ``first``."""
+    mask = np.uint64((1 << width) - 1)
+    full = np.concatenate([np.asarray(first)[None], seq]).astype(np.int64).view(np.uint64)
+    return int(np.bitwise_count((full[1:] ^ full[:-1]) & mask).sum(dtype=np.int64))
+
+
+def _operand_toggles(s: Stream) -> dict[str, int]:
+    v_r = s.vld.astype(np.int64) & (1 - s.clr.astype(np.int64))
+    return {"reg_operand": _count(s.a, 8, s.prev_a) + _count(s.b, 8, s.prev_b),
+            "reg_valid": _count(v_r, 1, np.zeros(v_r.shape[1], dtype=np.int64))}
+
+
+CHUNK_ELEMENTS = 1 << 21
+"""Lane chunk of the vectorised MAC model: at most this many (edge, lane) values at once."""
+
+
+def mac_toggles(s: Stream, width: int) -> dict[str, int]:
+    """Toggle counts per group of MAC PEs of accumulator ``width`` over the stream (summed over
+    lanes; processed in lane chunks of at most :data:`CHUNK_ELEMENTS` values)."""
+    edges, lanes = s.a.shape
+    step = max(1, CHUNK_ELEMENTS // max(edges, 1))
+    total: dict[str, int] = {}
+    for lo in range(0, lanes, step):
+        for key, v in _mac_chunk(s.lanes(slice(lo, lo + step)), width).items():
+            total[key] = total.get(key, 0) + v
+    return total
+
+
+def _mac_chunk(s: Stream, width: int) -> dict[str, int]:
+    prod = s.a * s.b  # settled product in the cycle after each edge
+    prev_prod = s.prev_a * s.prev_b
+    v_r = s.vld & (1 - s.clr)
+    # contribution added at edge t: v_r and prod of the cycle before (edge 0: the initial state)
+    contrib = np.concatenate([np.zeros((1, prod.shape[1]), dtype=np.int64),
+                              v_r[:-1] * prod[:-1]])
+    csum = np.cumsum(contrib, axis=0)
+    t = np.arange(prod.shape[0])[:, None]
+    last_clr = np.maximum.accumulate(np.where(s.clr == 1, t, -1), axis=0)
+    base = np.where(last_clr >= 0, np.take_along_axis(csum, np.maximum(last_clr, 0), axis=0), 0)
+    acc = arith.wrap(csum - base, width)
+    zero = np.zeros(prod.shape[1], dtype=np.int64)
+    out = _operand_toggles(s)
+    out["reg_acc"] = _count(acc, width, zero)
+    out["mult"] = _count(prod, 16, prev_prod)
+    out["cpa"] = _count(acc + prod, width, prev_prod)
+    return out
+
+
+def _booth_pps(a: IntArray, b: IntArray, width: int) -> list[U64]:
+    """The four W-bit Booth PP nets ``d_i(a) b 4^i`` (sign-extended, as uint64 bit patterns)."""
+    digits = arith.booth_r4_digits(a)
+    mask = np.uint64((1 << width) - 1)
+    return [(digits[..., i] * b * (4 ** i)).view(np.uint64) & mask for i in range(arith.DIGITS)]
+
+
+def _csa(x: U64, y: U64, z: U64, mask: np.uint64) -> tuple[U64, U64]:
+    return x ^ y ^ z, (((x & y) | (z & (x | y))) << np.uint64(1)) & mask
+
+
+def opt1_toggles(s: Stream, width: int) -> dict[str, int]:
+    """Toggle counts per group of OPT1 PEs of accumulator ``width`` over the stream."""
+    mask = np.uint64((1 << width) - 1)
+    lanes = s.a.shape[1]
+    v_r = s.vld.astype(np.int64) & (1 - s.clr.astype(np.int64))
+    zero = np.zeros(lanes, dtype=np.uint64)
+    pp_prev = _booth_pps(s.prev_a, s.prev_b, width)
+    acc = [zero, zero]  # sum, carry
+    nodes_prev = _tree(pp_prev, acc, mask)
+    counts = {"reg_acc": 0, "ppg": 0, "csa": 0}
+    valid_before = np.zeros(lanes, dtype=np.int64)
+    for t in range(s.a.shape[0]):
+        nxt = [np.where(valid_before == 1, nodes_prev[6 + i], acc[i]) for i in range(2)]
+        nxt = [np.where(s.clr[t] == 1, zero, v) for v in nxt]
+        counts["reg_acc"] += sum(_pop(n ^ o) for n, o in zip(nxt, acc, strict=True))
+        acc = nxt
+        pp = _booth_pps(s.a[t].astype(np.int64), s.b[t].astype(np.int64), width)
+        nodes = _tree(pp, acc, mask)
+        counts["ppg"] += sum(_pop(n ^ o) for n, o in zip(pp, pp_prev, strict=True))
+        counts["csa"] += sum(_pop(n ^ o) for n, o in zip(nodes, nodes_prev, strict=True))
+        pp_prev, nodes_prev, valid_before = pp, nodes, v_r[t]
+    return {**_operand_toggles(s), **counts}
+
+
+def _tree(pp: list[U64], acc: list[U64], mask: np.uint64) -> list[U64]:
+    """The OPT1 CSA nodes s1, c1, s2, c2, s3, c3, s4, c4 (rtl/tpe/tpe_pe.sv wiring)."""
+    s1, c1 = _csa(pp[0], pp[1], pp[2], mask)
+    s2, c2 = _csa(pp[3], acc[0], acc[1], mask)
+    s3, c3 = _csa(s1, c1, s2, mask)
+    s4, c4 = _csa(s3, c3, c2, mask)
+    return [s1, c1, s2, c2, s3, c3, s4, c4]
+
+
+def _pop(x: U64) -> int:
+    return int(np.bitwise_count(x).sum(dtype=np.int64))
+
+
+def pe_toggles(kind: str, s: Stream, width: int) -> dict[str, int]:
+    """Toggle counts per component group (see the module table) of ``kind`` PEs."""
+    if kind == "mac":
+        return mac_toggles(s, width)
+    if kind == "opt1":
+        return opt1_toggles(s, width)
+    raise SimError(f"no activity model for PE {kind!r}", accepted=", ".join(PE_KINDS))
+
+
+def os_stream(a: npt.ArrayLike, b: npt.ArrayLike) -> Stream:
+    """The PE streams of C = A[M, K] B[K, N] on output-stationary PEs: lane (m, n) gets beats
+    ``(A[m, k], B[k, n])`` for k = 0..K-1, then one idle edge (its last accumulate) and one
+    clear edge (the next fold's start). Shape (K + 2, M * N), int8."""
+    aa, bb = arith.as_int8(a, "A"), arith.as_int8(b, "B")
+    m, k = aa.shape
+    n = bb.shape[1]
+    edges = k + 2
+    sa = np.zeros((edges, m, n), dtype=np.int8)
+    sb = np.zeros((edges, m, n), dtype=np.int8)
+    sa[:k] = aa.T[:, :, None]
+    sb[:k] = bb[:, None, :]
+    vld = np.zeros((edges, m * n), dtype=np.int8)
+    vld[:k] = 1
+    clr = np.zeros_like(vld)
+    clr[k + 1] = 1
+    zero = np.zeros(m * n, dtype=np.int64)
+    return Stream(sa.reshape(edges, -1), sb.reshape(edges, -1), vld, clr, zero, zero)
+
+
+TRACE = Path(__file__).resolve().parents[3] / "workloads" / "traces" / "minilm-l6.npz"
+TRACE_LAYER = "encoder.layer.0"
+TRACE_GEMMS = ("attention.self.query", "attention.self.key", "attention.self.value",
+               "attention.output.dense", "intermediate.dense", "output.dense")
+"""The six weight GEMMs of one MiniLM encoder layer in the committed trace (A = activations
+[tokens, K], B = INT8 weights [K, N])."""
+
+
+def trace_gemms(path: Path = TRACE) -> dict[str, tuple[IntArray, IntArray]]:
+    """The INT8 (A, B) operands of every weight GEMM of layer 0 in the committed MiniLM trace."""
+    if not path.is_file():
+        raise SimError(f"MiniLM trace {path} is missing")
+    with np.load(path) as data:
+        return {g: (data[f"{TRACE_LAYER}.{g}.a"].astype(np.int64),
+                    data[f"{TRACE_LAYER}.{g}.b"].astype(np.int64)) for g in TRACE_GEMMS}
