@@ -235,3 +235,110 @@ def trace_gemms(path: Path = TRACE) -> dict[str, tuple[IntArray, IntArray]]:
     with np.load(path) as data:
         return {g: (data[f"{TRACE_LAYER}.{g}.a"].astype(np.int64),
                     data[f"{TRACE_LAYER}.{g}.b"].astype(np.int64)) for g in TRACE_GEMMS}
+
+
+
+# --------------------------------------------------------------------------- whole GEMMs, fast
+
+U32 = npt.NDArray[np.uint32]
+GEMM_CHUNK = 1 << 21
+"""(m, k, n) values per chunk of the vectorised MAC path."""
+
+
+def _pop_sum(x: npt.NDArray[np.unsignedinteger]) -> int:
+    return int(np.bitwise_count(x).sum(dtype=np.int64))
+
+
+def _run_toggles(seq: npt.NDArray[np.unsignedinteger], axis: int) -> int:
+    """Toggles of per-lane sequences along ``axis`` that start from and end in zero."""
+    n = seq.shape[axis]
+    inner: npt.NDArray[np.unsignedinteger] = np.bitwise_xor(
+        np.take(seq, np.arange(1, n), axis=axis), np.take(seq, np.arange(n - 1), axis=axis))
+    return (_pop_sum(np.take(seq, 0, axis=axis)) + _pop_sum(inner)
+            + _pop_sum(np.take(seq, n - 1, axis=axis)))
+
+
+def _mask32(width: int) -> np.uint32:
+    if not 2 <= width <= 32:
+        raise SimError(f"the GEMM activity path needs accumulator widths 2..32, got {width}")
+    return np.uint32((1 << width) - 1)
+
+
+def os_gemm_toggles(kind: str, a: npt.ArrayLike, b: npt.ArrayLike, width: int) -> dict[str, int]:
+    """Toggle counts per group of C = A[M, K] B[K, N] on output-stationary ``kind`` PEs: the
+    same counts as ``pe_toggles(kind, os_stream(a, b), width)`` (checked by the tests), computed
+    on 32-bit lanes without building the (K + 2, M N) stream."""
+    aa, bb = arith.as_int8(a, "A"), arith.as_int8(b, "B")
+    m, k = aa.shape
+    n = bb.shape[1]
+    mask = _mask32(width)
+    ua = (aa.astype(np.int32).view(np.uint32) & 0xFF).astype(np.uint32)
+    ub = (bb.astype(np.int32).view(np.uint32) & 0xFF).astype(np.uint32)
+    out = {"reg_operand": n * _run_toggles(ua, 1) + m * _run_toggles(ub, 0),
+           "reg_valid": 2 * m * n if k else 0}
+    if kind == "mac":
+        out.update(_mac_gemm(aa, bb, mask))
+    elif kind == "opt1":
+        out.update(_opt1_gemm(aa, bb, mask))
+    else:
+        raise SimError(f"no activity model for PE {kind!r}", accepted=", ".join(PE_KINDS))
+    return out
+
+
+def _mac_gemm(aa: IntArray, bb: IntArray, mask: np.uint32) -> dict[str, int]:
+    """MAC product (16-bit) and accumulator/adder toggles; the adder output runs one cycle ahead
+    of the accumulator over the same values, so both count the same."""
+    m, k = aa.shape
+    a32, b32 = aa.astype(np.int32), bb.astype(np.int32)
+    step = max(1, GEMM_CHUNK // max(m * k, 1))
+    mult = acc = 0
+    for lo in range(0, bb.shape[1], step):
+        prod = a32[:, :, None] * b32[None, :, lo:lo + step]  # (M, K, n)
+        mult += _run_toggles(prod.view(np.uint32) & np.uint32(0xFFFF), 1)
+        sums = np.cumsum(prod, axis=1, dtype=np.int32).view(np.uint32) & mask
+        acc += _run_toggles(sums, 1)
+    return {"reg_acc": acc, "mult": mult, "cpa": acc}
+
+
+def _opt1_gemm(aa: IntArray, bb: IntArray, mask: np.uint32) -> dict[str, int]:
+    """OPT1 PPs, CSA nets and (sum, carry) toggles: one step per edge over all M x N lanes."""
+    m, k = aa.shape
+    n = bb.shape[1]
+    weights = (4 ** np.arange(arith.DIGITS)).astype(np.int32)
+    digits = (arith.booth_r4_digits(aa) * weights).astype(np.int32)  # (M, K, 4), shifted
+    b32 = bb.astype(np.int32)
+    zero = np.zeros((m, n), dtype=np.uint32)
+    pp_prev = [zero] * arith.DIGITS
+    nodes_prev = [zero] * 8
+    acc = [zero, zero]
+    counts = {"reg_acc": 0, "ppg": 0, "csa": 0}
+    for t in range(k + 2):
+        before = acc
+        if 1 <= t <= k:  # edge t accumulates the cycle before; edge k + 1 clears
+            acc = [nodes_prev[6], nodes_prev[7]]
+        elif t == k + 1:
+            acc = [zero, zero]
+        counts["reg_acc"] += sum(_pop_sum(x ^ y) for x, y in zip(acc, before, strict=True))
+        if t < k:
+            pp = [np.multiply.outer(digits[:, t, i], b32[t]).view(np.uint32) & mask
+                  for i in range(arith.DIGITS)]
+        else:
+            pp = [zero] * arith.DIGITS
+        nodes = _tree32(pp, acc, mask)
+        counts["ppg"] += sum(_pop_sum(x ^ y) for x, y in zip(pp, pp_prev, strict=True))
+        counts["csa"] += sum(_pop_sum(x ^ y) for x, y in zip(nodes, nodes_prev, strict=True))
+        pp_prev, nodes_prev = pp, nodes
+    return counts
+
+
+def _csa32(x: U32, y: U32, z: U32, mask: np.uint32) -> tuple[U32, U32]:
+    return x ^ y ^ z, (((x & y) | (z & (x | y))) << np.uint32(1)) & mask
+
+
+def _tree32(pp: list[U32], acc: list[U32], mask: np.uint32) -> list[U32]:
+    """:func:`_tree` on 32-bit lanes."""
+    s1, c1 = _csa32(pp[0], pp[1], pp[2], mask)
+    s2, c2 = _csa32(pp[3], acc[0], acc[1], mask)
+    s3, c3 = _csa32(s1, c1, s2, mask)
+    s4, c4 = _csa32(s3, c3, c2, mask)
+    return [s1, c1, s2, c2, s3, c3, s4, c4]
