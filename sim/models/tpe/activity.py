@@ -342,3 +342,23 @@ def _tree32(pp: list[U32], acc: list[U32], mask: np.uint32) -> list[U32]:
     s3, c3 = _csa32(s1, c1, s2, mask)
     s4, c4 = _csa32(s3, c3, c2, mask)
     return [s1, c1, s2, c2, s3, c3, s4, c4]
+
+
+# --------------------------------------------------------------------------- ledger
+
+GROUP_ACTION = {"reg_operand": "tpe.reg.toggle_bit", "reg_valid": "tpe.reg.toggle_bit",
+                "reg_acc": "tpe.reg.toggle_bit", "mult": "tpe.mult.toggle_bit",
+                "cpa": "tpe.cpa.toggle_bit", "ppg": "tpe.ppg.toggle_bit",
+                "csa": "tpe.fa.toggle_bit"}
+"""Ledger action charged per toggle of each component group (tech rows in tpe.yaml)."""
+CLOCK_ACTION = "tpe.ff.clock_bit"
+
+
+def toggle_ledger(toggles: dict[str, int], clocked_bits: float) -> dict[str, float]:
+    """Ledger of an activity run: toggles per action, plus ``clocked_bits`` flop-cycles (every
+    flop of the engine clocked every cycle: no clock gating)."""
+    out: dict[str, float] = {CLOCK_ACTION: float(clocked_bits)}
+    for group, count in toggles.items():
+        action = GROUP_ACTION[group]
+        out[action] = out.get(action, 0.0) + float(count)
+    return out
