@@ -93,9 +93,10 @@ def test_activity_energy_follows_data() -> None:
     a, b = a[:16, :64], b[:64, :16]
     rng = np.random.default_rng(7)
     des = designs.build_design("systolic_os", "opt1", (8, 8))
-    runs = {name: evaluate.evaluate(des, 16, 16, 64, table, x, y) for name, (x, y) in {
-        "zeros": (np.zeros_like(a), b), "trace": (a, b),
-        "random": (rng.integers(-128, 128, a.shape), rng.integers(-128, 128, b.shape))}.items()}
+    data = {"zeros": (np.zeros_like(a), b), "trace": (a, b),
+            "random": (rng.integers(-128, 128, a.shape), rng.integers(-128, 128, b.shape))}
+    runs = {name: evaluate.evaluate(des, 16, 16, 64, table, x, y, activity=True)
+            for name, (x, y) in data.items()}
     act = {k: v.activity_pj for k, v in runs.items()}
     assert None not in act.values()
     assert act["zeros"] < act["trace"] < act["random"]  # type: ignore[operator]

@@ -96,13 +96,14 @@ def path_ps(design: d.Design, table: TechTable) -> float:
 
 def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
              a: npt.ArrayLike | None = None, b: npt.ArrayLike | None = None,
-             freq_hz: float | None = None) -> Evaluation:
-    """Evaluate a design on C[M,N] = A[M,K] B[K,N]; ``freq_hz`` None means f_max."""
+             freq_hz: float | None = None, activity: bool = False) -> Evaluation:
+    """Evaluate a design on C[M,N] = A[M,K] B[K,N]; ``freq_hz`` None means f_max; ``activity``
+    adds the activity-based energy where the design has an activity model and A, B are given."""
     cycles = d.gemm_cycles_any(design, m, n, k, a, b)
     path = path_ps(design, table)
     freq = freq_hz if freq_hz is not None else 1e12 / path
     ledger = d.gemm_ledger(design, cycles, m, n)
-    act_ledger = activity_ledger(design, cycles, a, b)
+    act_ledger = activity_ledger(design, cycles, a, b) if activity else None
     return Evaluation(design.name, cycles, m * n * k, path, freq,
                       area_um2(design.engine.inventory(), table), energy_pj(ledger, table),
                       None if act_ledger is None else energy_pj(act_ledger, table))
@@ -174,8 +175,9 @@ def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28) -> list[C
     table = load_tables(node_nm)
     out = []
     for label, arch, pe, base_arch, base_pe in PAIRS:
-        t = evaluate(d.build_design(arch, pe), m, n, k, table, aa, bb)
-        base = evaluate(d.build_design(base_arch, base_pe), m, n, k, table, aa, bb)
+        t = evaluate(d.build_design(arch, pe), m, n, k, table, aa, bb, activity=True)
+        base = evaluate(d.build_design(base_arch, base_pe), m, n, k, table, aa, bb,
+                        activity=True)
         pub = PUBLISHED["systolic" if label.startswith("systolic") else label]
         out.append(Comparison(label, t, base, pub[0], pub[1]))
     return out

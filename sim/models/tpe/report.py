@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from sim.models.tpe import arith, designs, evaluate
+from sim.models.tpe import activity, arith, designs, evaluate
 from sim.models.tpe.realdata import load_sample
 
 REFERENCE_DIGITS = ("reference (tpe.md s6): EN-T 2.45/2.48 digits at sigma 40 (K=32/128), "
@@ -84,6 +84,48 @@ def toggle_rows(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> list[
             f"| OPT1 carry | 32 | {toggles_per_bit(np.stack(carries), 32):.3f} |"]
 
 
+def data_energy_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
+                     size: tuple[int, int] = (32, 32)) -> list[str]:
+    """Energy per MAC (activity and per-cycle, 28 nm) of the OS systolic MAC and OPT1 designs on
+    the trace GEMM, its activations with a fraction zeroed, uniform random and all-zero data."""
+    rng = np.random.default_rng(18)
+    m, k = a.shape
+    n = b.shape[1]
+    keep = rng.random(a.shape)
+    cases = {"all zeros": (np.zeros_like(a), b),
+             "trace, 90 % activations zeroed": (np.where(keep < 0.1, a, 0), b),
+             "trace, 50 % activations zeroed": (np.where(keep < 0.5, a, 0), b),
+             "trace (real MiniLM)": (a, b),
+             "uniform random INT8": (rng.integers(-128, 128, a.shape),
+                                      rng.integers(-128, 128, b.shape))}
+    table = evaluate.load_tables(28)
+    rows = ["| data | MAC pJ/MAC activity | OPT1 pJ/MAC activity | ratio MAC/OPT1 |"
+            " per-cycle MAC/OPT1 pJ/MAC |", "|---|---|---|---|---|"]
+    for label, (x, y) in cases.items():
+        ev = {pe: evaluate.evaluate(designs.build_design("systolic_os", pe, size), m, n, k,
+                                    table, x, y, activity=True) for pe in ("mac", "opt1")}
+        mac, opt1 = ev["mac"].activity_per_mac_pj, ev["opt1"].activity_per_mac_pj
+        assert mac is not None and opt1 is not None
+        rows.append(f"| {label} | {mac:.3f} | {opt1:.3f} | {mac / opt1:.2f}x | "
+                    f"{ev['mac'].energy_per_mac_pj:.3f}/{ev['opt1'].energy_per_mac_pj:.3f} |")
+    return rows
+
+
+def toggle_breakdown_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> list[str]:
+    """Toggles per MAC per component group of the OS MAC and OPT1 PEs on the trace GEMM."""
+    macs = a.shape[0] * a.shape[1] * b.shape[1]
+    counts = {pe: activity.os_gemm_toggles(pe, a, b, designs.OUT_BITS) for pe in ("mac", "opt1")}
+    rows = ["| group | nets | MAC toggles/MAC | OPT1 toggles/MAC |", "|---|---|---|---|"]
+    nets = {"reg_operand": "a_r, b_r", "reg_valid": "v_r", "reg_acc": "acc / sum, carry",
+            "mult": "MAC product (16 b)", "cpa": "MAC adder output (32 b)",
+            "ppg": "OPT1 Booth PPs (4 x 32 b)", "csa": "OPT1 3:2 outputs (8 x 32 b)"}
+    for group, label in nets.items():
+        cells = [f"{counts[pe][group] / macs:.2f}" if group in counts[pe] else "-"
+                 for pe in ("mac", "opt1")]
+        rows.append(f"| {group} | {label} | {cells[0]} | {cells[1]} |")
+    return rows
+
+
 def build_report() -> str:
     """The whole report as Markdown."""
     s = load_sample()
@@ -115,6 +157,14 @@ def build_report() -> str:
                                             "trace minilm-l6 L0 query (A = activations)")]
     out += ["", "## Register toggle rates on real data (accumulating K = 384 MACs)", "",
             *toggle_rows(a[:16], b[:, :8])]
+    ta, tb = activity.trace_gemms()["attention.self.query"]
+    out += ["", "## Activity-based energy on the MiniLM trace (layer-0 query, A = activations "
+            f"{ta.shape[0]}x{ta.shape[1]}, B = weights {tb.shape[0]}x{tb.shape[1]})", "",
+            evaluate.format_table(evaluate.compare_all(ta, tb)[:1]), "",
+            "Toggles per MAC per component group (output-stationary PEs; the counts the RTL "
+            "bench checks exactly):", "", *toggle_breakdown_rows(ta, tb), "",
+            "Energy per MAC vs data, systolic OS 32x32 at 28 nm:", "",
+            *data_energy_rows(ta, tb)]
     return "\n".join(out) + "\n"
 
 
