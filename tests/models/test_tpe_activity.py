@@ -101,3 +101,34 @@ def test_activity_energy_follows_data() -> None:
     assert None not in act.values()
     assert act["zeros"] < act["trace"] < act["random"]  # type: ignore[operator]
     assert len({v.energy_pj for v in runs.values()}) == 1
+
+
+def test_model_run_records_its_energy_basis() -> None:
+    """A systolic OS run on trace data is costed from activity; ``energy: per_cycle`` and designs
+    without an activity model fall back to per-cycle charging, and say so per op."""
+    from sim.models.tpe.model import TpeArch, TpeModel, summary_lines
+    from sim.tech import cost
+    from sim.tech import load_tables as tables
+    from sim.workload.trace import Trace
+
+    a, b = ac.trace_gemms()["attention.self.query"]
+    a, b = a[:8, :32], b[:32, :8]
+    trace = Trace.model_validate({"version": 1, "name": "q", "ops": [
+        {"name": "q", "kind": "gemm", "m": 8, "k": 32, "n": 8, "tensors": {"a": "A", "b": "B"}}]})
+
+    def run(**arch: object) -> tuple[str, dict[str, float], list[tuple[str, str]]]:
+        model = TpeModel(TpeArch.model_validate({"version": 1, "family": "tpe", **arch}))
+        result = model.run(trace, seed=0, tensors={"A": a, "B": b})
+        result.costing = {"energy_pj": cost(result, tables(28)).energy_pj}
+        return (str(result.ops[0].detail["energy_basis"]), dict(result.ledger),
+                summary_lines(result))
+
+    basis, ledger, lines = run(architecture="systolic", pe="opt1", sizes=[4, 4])
+    assert basis == "activity" and "tpe.fa.toggle_bit" in ledger
+    assert lines[0] == ("energy basis", "activity: 1 op(s)")
+    assert lines[1][0] == "energy of those ops, per-cycle model"
+    basis, ledger, lines = run(architecture="systolic", pe="opt1", sizes=[4, 4],
+                               energy="per_cycle")
+    assert basis == "per-cycle" and "tpe.fa.toggle_bit" not in ledger and len(lines) == 1
+    basis, _, _ = run(architecture="cube", pe="mac")
+    assert basis.startswith("per-cycle (no activity model")

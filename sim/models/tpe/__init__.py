@@ -7,13 +7,14 @@ kernels and synthesis targets of rtl/tpe), ``sweep_hooks`` (published ratios in 
 """
 
 from sim.family import Family
-from sim.models.tpe.model import SUPPORTED_KINDS, TpeArch, TpeModel
+from sim.models.tpe.model import SUPPORTED_KINDS, TpeArch, TpeModel, summary_lines
 from sim.models.tpe.rtl import KERNELS, SYNTH_TARGETS
 from sim.models.tpe.sweep_hooks import references
 
 FAMILY = Family(
     "tpe", TpeArch, TpeModel, frozenset(SUPPORTED_KINDS),
     description="tensor processing engines transformed in the bit-weight dimension of their MACs",
-    kernels=KERNELS, synth_targets=SYNTH_TARGETS, sweep_references=references)
+    kernels=KERNELS, synth_targets=SYNTH_TARGETS, sweep_references=references,
+    summary=summary_lines)
 
 __all__ = ["FAMILY", "TpeArch", "TpeModel"]
