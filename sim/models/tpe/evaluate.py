@@ -15,7 +15,9 @@ designs on its actual INT8 data), so folds, fill/drain and skipped zero digits a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -167,12 +169,14 @@ PAIRS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
-def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28) -> list[Comparison]:
-    """Every transformed/baseline pair on the GEMM A @ B (INT8 data) at ``node_nm``."""
+def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28,
+                tables: Sequence[Path] = ()) -> list[Comparison]:
+    """Every transformed/baseline pair on the GEMM A @ B (INT8 data) at ``node_nm``; ``tables``
+    are user table files over the built-in ones (e.g. ``sim tech calibrate --energy`` rows)."""
     aa, bb = np.asarray(a), np.asarray(b)
     m, k = aa.shape
     n = bb.shape[1]
-    table = load_tables(node_nm)
+    table = load_tables(node_nm, tables)
     out = []
     for label, arch, pe, base_arch, base_pe in PAIRS:
         t = evaluate(d.build_design(arch, pe), m, n, k, table, aa, bb, activity=True)

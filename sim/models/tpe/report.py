@@ -1,8 +1,10 @@
 """The tpe family's report: model ratios beside the published ones, real-data digit statistics,
 bit-serial cycles on real data, and (optionally) the Yosys cross-check.
 
-``python -m sim.models.tpe.report`` prints it as Markdown (Yosys counts of the same RTL beside
-the analytic areas: ``sim rtl synth tpe``).
+``python -m sim.models.tpe.report [TABLE.yaml ...]`` prints it as Markdown (Yosys counts of the
+same RTL beside the analytic areas: ``sim rtl synth tpe``). User table files given as arguments
+(for instance the gate-level per-toggle rows written by ``sim tech calibrate --energy --out``) add
+an activity-energy row costed with them.
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def toggle_breakdown_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) ->
     return rows
 
 
-def build_report() -> str:
-    """The whole report as Markdown."""
+def build_report(tables: tuple[Path, ...] = ()) -> str:
+    """The whole report as Markdown; ``tables``: user table files for an extra costing."""
     s = load_sample()
     a, b = s["a_q0"], s["b_x"]
     out = ["# tpe family report", "",
@@ -161,6 +163,9 @@ def build_report() -> str:
     out += ["", "## Activity-based energy on the MiniLM trace (layer-0 query, A = activations "
             f"{ta.shape[0]}x{ta.shape[1]}, B = weights {tb.shape[0]}x{tb.shape[1]})", "",
             evaluate.format_table(evaluate.compare_all(ta, tb)[:1]), "",
+            *([f"Same, costed with {', '.join(p.name for p in tables)} over the built-in rows:",
+               "", evaluate.format_table(evaluate.compare_all(ta, tb, tables=tables)[:1]), ""]
+              if tables else []),
             "Toggles per MAC per component group (output-stationary PEs; the counts the RTL "
             "bench checks exactly):", "", *toggle_breakdown_rows(ta, tb), "",
             "Energy per MAC vs data, systolic OS 32x32 at 28 nm:", "",
@@ -169,4 +174,4 @@ def build_report() -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(build_report())
+    sys.stdout.write(build_report(tuple(Path(p) for p in sys.argv[1:])))
