@@ -63,3 +63,25 @@ def test_controls_order_and_perturbation() -> None:
     kind, width = rec["pes"]["u_opt1"]
     assert _model(bad, kind, width) != rec["rtl"]["u_opt1"]
     assert np.sum(list(_model(rec, kind, width).values())) > 0
+
+
+OS_SPEC = next(k for k in KERNELS if k.name == "tpe_os")
+
+
+@functools.cache
+def _os_records() -> dict[str, dict[str, Any]]:
+    """Run the OS-array toggle bench once (shares the tpe_os Verilator build)."""
+    params = OS_SPEC.parameter_sets[0]
+    results = read_results(run_bench(OS_SPEC.name, params, "tb_tpe_os_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_os_array_model_toggles_equal_rtl(case: str) -> None:
+    rec = _os_records()[case]
+    params = OS_SPEC.parameter_sets[0]
+    for kind in ("mac", "opt1"):
+        got = activity.os_array_toggles(kind, np.array(rec["a"]), np.array(rec["b"]),
+                                        params["R"], params["C"])
+        assert got == rec["rtl"][kind], (case, kind)

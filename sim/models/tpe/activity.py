@@ -50,9 +50,10 @@ REG_GROUPS = ("reg_operand", "reg_valid", "reg_acc")
 OPERAND_BITS = 8
 
 
-def flops(kind: str, width: int) -> int:
-    """Clocked flip-flops of one PE: a_r, b_r, v_r and the accumulator register(s)."""
-    return 2 * OPERAND_BITS + 1 + (width if kind == "mac" else 2 * width)
+def flops(kind: str, width: int, valid: bool = True) -> int:
+    """Clocked flip-flops of one PE: a_r, b_r, the accumulator register(s) and (``valid``) v_r;
+    the array PEs of ``tpe_arrays.sv`` have no valid flop."""
+    return 2 * OPERAND_BITS + int(valid) + (width if kind == "mac" else 2 * width)
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,13 @@ def _opt1_gemm(aa: IntArray, bb: IntArray, mask: np.uint32) -> dict[str, int]:
 
 
 def _csa32(x: U32, y: U32, z: U32, mask: np.uint32) -> tuple[U32, U32]:
-    return x ^ y ^ z, (((x & y) | (z & (x | y))) << np.uint32(1)) & mask
+    carry = (x & y) | (z & (x | y))
+    carry <<= np.uint32(1)
+    if mask != np.uint32(0xFFFFFFFF):
+        carry &= mask
+    total = x ^ y
+    total ^= z
+    return total, carry
 
 
 def _tree32(pp: list[U32], acc: list[U32], mask: np.uint32) -> list[U32]:
@@ -362,3 +369,144 @@ def toggle_ledger(toggles: dict[str, int], clocked_bits: float) -> dict[str, flo
         action = GROUP_ACTION[group]
         out[action] = out.get(action, 0.0) + float(count)
     return out
+
+
+# --------------------------------------------------------------------------- OS array, per fold
+
+
+def os_array_toggles(kind: str, a: npt.ArrayLike, b: npt.ArrayLike, rows: int,
+                     cols: int) -> dict[str, int]:
+    """Toggle counts per group of all PEs of an output-stationary ``rows x cols`` array
+    (``rtl/tpe/tpe_arrays.sv``: skewed feeds, operands forwarded right and down, R drain edges
+    shifting the accumulators down) over every fold of C = A[M, K] B[K, N].
+
+    Mirrors the RTL cycle by cycle from the state after each fold's start edge (all PE registers
+    zero), vectorised over the PEs of all folds. Unlike the word-parallel PE of ``tpe_pe.sv``, the
+    array's PE registers only the forwarded operands: its product, PPs and adder act on the
+    incoming operands ``a_in``/``b_in`` in the same cycle. Groups as in the module table, PE
+    state only (the drain's output registers and fuse adders are not PE groups)."""
+    aa, bb = arith.as_int8(a, "A"), arith.as_int8(b, "B")
+    m, k = aa.shape
+    n = bb.shape[1]
+    fm, fn = -(-m // rows), -(-n // cols)
+    at = np.zeros((fm * rows, k), dtype=np.int64)
+    at[:m] = aa
+    bt = np.zeros((k, fn * cols), dtype=np.int64)
+    bt[:, :n] = bb
+    a_tiles = np.repeat(at.reshape(fm, rows, k), fn, axis=0)  # fold f = (fi, fj)
+    b_tiles = np.tile(bt.reshape(k, fn, cols).transpose(1, 0, 2), (fm, 1, 1))
+    return _os_folds(kind, a_tiles, b_tiles)
+
+
+def _os_folds(kind: str, a_tiles: IntArray, b_tiles: IntArray) -> dict[str, int]:
+    """Cycle-by-cycle OS array state over folds (F, R, T) x (F, T, C), all folds at once.
+
+    The PEs' incoming operands move like the RTL's: after a stream edge column j's A input is
+    column j-1's previous one (row i's B input row i-1's), column 0 (row 0) takes the skewed edge
+    feed, beat ``cyc - i`` (``cyc - j``), zero outside the stream; in the drain the operand
+    registers hold, so the inputs stop moving."""
+    folds, rows, t_len = a_tiles.shape
+    cols = b_tiles.shape[2]
+    pad = rows + cols
+    a_pad = np.zeros((folds, rows, t_len + 2 * pad), dtype=np.int32)
+    a_pad[:, :, pad:pad + t_len] = a_tiles
+    b_pad = np.zeros((folds, t_len + 2 * pad, cols), dtype=np.int32)
+    b_pad[:, pad:pad + t_len] = b_tiles
+    d_pad = _booth_lut()[a_pad + 128] if kind == "opt1" else None  # (F, R, Tp, 4), shifted
+    ar, ac = np.arange(rows), np.arange(cols)
+    stream_edges = t_len + rows + cols - 2
+    zero = np.zeros((folds, rows, cols), dtype=np.uint32)
+    regs = [zero, zero, zero, zero]  # a_reg, b_reg (8-bit patterns), s_acc, c_acc
+    total = {g: np.zeros((folds, rows, cols), dtype=np.uint32) for g in GROUPS[kind]}
+    a_in = np.zeros((folds, rows, cols), dtype=np.int32)
+    b_in = np.zeros_like(a_in)
+    dig = None if d_pad is None else np.zeros((folds, rows, cols, arith.DIGITS), dtype=np.int32)
+    _feed(a_in, b_in, dig, a_pad, b_pad, d_pad, 0 + pad, ar, ac)
+    nodes = _os_nodes32(kind, a_in, b_in, dig, regs[2], regs[3])
+    for cyc in range(stream_edges + rows):
+        if cyc < stream_edges:  # stream edge: operands forwarded, accumulators updated
+            new = [a_in.view(np.uint32) & np.uint32(0xFF), b_in.view(np.uint32) & np.uint32(0xFF),
+                   nodes[-2], nodes[-1]]
+            a_in, b_in, dig = _forward(a_in, b_in, dig)
+            if cyc + 1 < stream_edges:
+                _feed(a_in, b_in, dig, a_pad, b_pad, d_pad, cyc + 1 + pad, ar, ac)
+        else:  # drain edge: accumulators shift down one row, row 0 clears
+            new = [regs[0], regs[1], _shift_down(regs[2]), _shift_down(regs[3])]
+        for reg, group in ((0, "reg_operand"), (1, "reg_operand"), (2, "reg_acc"),
+                           (3, "reg_acc")):
+            total[group] += np.bitwise_count(new[reg] ^ regs[reg])
+        regs = new
+        settled = _os_nodes32(kind, a_in, b_in, dig, regs[2], regs[3])
+        _count_nodes(kind, total, settled, nodes)
+        nodes = settled
+    return {g: int(v.sum(dtype=np.int64)) for g, v in total.items() if g != "reg_valid"}
+
+
+_BOOTH_LUT: list[npt.NDArray[np.int32]] = []
+
+
+def _booth_lut() -> npt.NDArray[np.int32]:
+    """Booth digits x 4^q of all 256 INT8 values (index a + 128), shape (256, 4)."""
+    if not _BOOTH_LUT:
+        weights = 4 ** np.arange(arith.DIGITS)
+        _BOOTH_LUT.append((arith.booth_r4_digits(np.arange(-128, 128)) * weights)
+                          .astype(np.int32))
+    return _BOOTH_LUT[0]
+
+
+def _forward(a_in: npt.NDArray[np.int32], b_in: npt.NDArray[np.int32],
+             dig: npt.NDArray[np.int32] | None) -> tuple[npt.NDArray[np.int32],
+                                                        npt.NDArray[np.int32],
+                                                        npt.NDArray[np.int32] | None]:
+    """Inputs after a stream edge: A moves one column right, B one row down, edges zero."""
+    na, nb = np.zeros_like(a_in), np.zeros_like(b_in)
+    na[:, :, 1:] = a_in[:, :, :-1]
+    nb[:, 1:] = b_in[:, :-1]
+    nd = None
+    if dig is not None:
+        nd = np.zeros_like(dig)
+        nd[:, :, 1:] = dig[:, :, :-1]
+    return na, nb, nd
+
+
+def _feed(a_in: npt.NDArray[np.int32], b_in: npt.NDArray[np.int32],
+          dig: npt.NDArray[np.int32] | None, a_pad: npt.NDArray[np.int32],
+          b_pad: npt.NDArray[np.int32], d_pad: npt.NDArray[np.int32] | None, col: int,
+          ar: IntArray, ac: IntArray) -> None:
+    """Edge feeds of a stream cycle (``col`` = cycle + pad): row i gets A beat cycle - i,
+    column j gets B beat cycle - j."""
+    a_in[:, :, 0] = a_pad[:, ar, col - ar]
+    b_in[:, 0, :] = b_pad[:, col - ac, ac]
+    if dig is not None and d_pad is not None:
+        dig[:, :, 0] = d_pad[:, ar, col - ar]
+
+
+def _shift_down(acc: U32) -> U32:
+    return np.concatenate([np.zeros_like(acc[:, :1]), acc[:, :-1]], axis=1)
+
+
+def _os_nodes32(kind: str, a_in: npt.NDArray[np.int32], b_in: npt.NDArray[np.int32],
+                dig: npt.NDArray[np.int32] | None, s_acc: U32, c_acc: U32) -> list[U32]:
+    """Combinational nets of every PE (32-bit); the last two are the accumulators' next values:
+    MAC [product (16 b), adder output, adder output, 0]; OPT1 [PP0..PP3, s1, c1 .. s4, c4]."""
+    mask = np.uint32(0xFFFFFFFF)
+    if kind == "mac":
+        prod = (a_in * b_in).view(np.uint32)
+        nxt = s_acc + prod
+        return [prod & np.uint32(0xFFFF), nxt, nxt, c_acc]
+    assert dig is not None
+    pp = [(dig[..., q] * b_in).view(np.uint32) for q in range(arith.DIGITS)]
+    return [*pp, *_tree32(pp, [s_acc, c_acc], mask)]
+
+
+def _count_nodes(kind: str, total: dict[str, npt.NDArray[np.uint32]], now: list[U32],
+                 prev: list[U32]) -> None:
+    """Add the toggles of the combinational nets between two settled cycles."""
+    flips = np.empty_like(now[0])
+    bits = np.empty(now[0].shape, dtype=np.uint8)
+    pairs = ([(0, "mult"), (1, "cpa")] if kind == "mac"
+             else [(q, "ppg") for q in range(4)] + [(q, "csa") for q in range(4, 12)])
+    for q, group in pairs:
+        np.bitwise_xor(now[q], prev[q], out=flips)
+        np.bitwise_count(flips, out=bits)
+        np.add(total[group], bits, out=total[group])

@@ -117,15 +117,18 @@ ACTIVITY_ARCHITECTURES = ("systolic_os",)
 
 def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
                     b: npt.ArrayLike | None) -> dict[str, float] | None:
-    """Activity ledger of a GEMM on ``design``: PE toggles on the operands, every PE flop clocked
-    for ``cycles``, plus the per-output actions (opt1 edge fuse) still charged per operation.
+    """Activity ledger of a GEMM on ``design``: the toggles of every PE of the array over every
+    fold (:func:`activity.os_array_toggles`, the cycle-by-cycle mirror of rtl/tpe/tpe_arrays.sv),
+    every PE flop clocked for ``cycles``, plus the per-output actions (opt1 edge fuse) still
+    charged per operation.
     None without operand data or an activity model for the design."""
     if a is None or b is None or design.architecture not in ACTIVITY_ARCHITECTURES:
         return None
     aa, bb = np.asarray(a), np.asarray(b)
     rows, cols = design.sizes
-    toggles = act.os_gemm_toggles(design.pe, aa, bb, d.OUT_BITS)
-    ledger = act.toggle_ledger(toggles, act.flops(design.pe, d.OUT_BITS) * rows * cols * cycles)
+    toggles = act.os_array_toggles(design.pe, aa, bb, rows, cols)
+    clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * rows * cols * cycles
+    ledger = act.toggle_ledger(toggles, clocked)
     for key, v in design.per_output.items():
         ledger[key] = ledger.get(key, 0.0) + v * aa.shape[0] * bb.shape[1]
     return ledger
