@@ -132,3 +132,27 @@ def test_model_run_records_its_energy_basis() -> None:
     assert basis == "per-cycle" and "tpe.fa.toggle_bit" not in ledger and len(lines) == 1
     basis, _, _ = run(architecture="cube", pe="mac")
     assert basis.startswith("per-cycle (no activity model")
+
+
+def test_ws_folds_chain_partial_sums() -> None:
+    """The last K fold of every N fold holds P = A[:, :k0] W[:k0]: P + A W = C exactly."""
+    rng = np.random.default_rng(8)
+    a, b = rng.integers(-128, 128, (5, 10)), rng.integers(-128, 128, (10, 6))
+    folds = ac.ws_gemm_folds(a, b, 4, 4)
+    assert len(folds) == 3 * 2
+    for j, last in enumerate((folds[2], folds[5])):
+        got = last.p + last.a @ last.w
+        np.testing.assert_array_equal(got[:, : min(4, 6 - 4 * j)], (a @ b)[:, 4 * j:4 * j + 4])
+    assert np.array_equal(folds[1].prev_w, folds[0].w)
+
+
+def test_ws_activity_follows_data() -> None:
+    rng = np.random.default_rng(9)
+    a, b = ac.trace_gemms()["attention.self.query"]
+    a, b = a[:8, :16], b[:16, :8]
+    rand = (rng.integers(-128, 128, a.shape), rng.integers(-128, 128, b.shape))
+    for kind in ("mac", "opt1"):
+        tot = {name: sum(ac.ws_array_toggles(kind, ac.ws_gemm_folds(x, y, 4, 4)).values())
+               for name, (x, y) in {"zeros": (np.zeros_like(a), np.zeros_like(b)),
+                                    "trace": (a, b), "random": rand}.items()}
+        assert tot["zeros"] == 0 < tot["trace"] < tot["random"]

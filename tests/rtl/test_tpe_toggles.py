@@ -85,3 +85,22 @@ def test_os_array_model_toggles_equal_rtl(case: str) -> None:
         got = activity.os_array_toggles(kind, np.array(rec["a"]), np.array(rec["b"]),
                                         params["R"], params["C"])
         assert got == rec["rtl"][kind], (case, kind)
+
+
+WS_SPEC = next(k for k in KERNELS if k.name == "tpe_ws")
+
+
+@functools.cache
+def _ws_records() -> dict[str, dict[str, Any]]:
+    """Run the WS-array toggle bench once (shares the tpe_ws Verilator build)."""
+    results = read_results(run_bench(WS_SPEC.name, WS_SPEC.parameter_sets[0], "tb_tpe_ws_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ws_array_model_toggles_equal_rtl(case: str) -> None:
+    rec = _ws_records()[case]
+    fold = activity.WsFold(*(np.array(rec[k]) for k in ("a", "w", "p", "prev_w")))
+    for kind in ("mac", "opt1"):
+        assert activity.ws_array_toggles(kind, [fold]) == rec["rtl"][kind], (case, kind)

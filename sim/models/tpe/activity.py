@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -510,3 +511,114 @@ def _count_nodes(kind: str, total: dict[str, npt.NDArray[np.uint32]], now: list[
         np.bitwise_xor(now[q], prev[q], out=flips)
         np.bitwise_count(flips, out=bits)
         np.add(total[group], bits, out=total[group])
+
+
+# --------------------------------------------------------------------------- WS array, per fold
+
+
+@dataclass(frozen=True)
+class WsFold:
+    """One weight-stationary fold of ``rtl/tpe/tpe_arrays.sv``: A tile [T, R], weights [R, C],
+    partial sums in [T, C] (32-bit values), and the weights left in the array by the fold
+    before (the weight registers have no reset)."""
+
+    a: IntArray
+    w: IntArray
+    p: IntArray
+    prev_w: IntArray
+
+
+def ws_array_toggles(kind: str, folds: list[WsFold]) -> dict[str, int]:
+    """Toggle counts per group of all PEs of a weight-stationary array over ``folds`` (same
+    shapes), mirroring the RTL cycle by cycle from each fold's start edge: R preload edges shift
+    the weights down, then A rows enter row i at cycle R + t + i moving right, partial sums (and
+    OPT1 carries) move down, until ``done``. Groups: reg_operand = a_reg + w_reg, reg_acc =
+    ps_reg (+ pc_reg), and the nets of the module table."""
+    a = np.stack([f.a for f in folds]).astype(np.int32)  # (F, T, R)
+    w = np.stack([f.w for f in folds]).astype(np.int32)  # (F, R, C)
+    p = (np.stack([f.p for f in folds]).astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+    nf, t_len, rows = a.shape
+    cols = w.shape[2]
+    last = 2 * rows + cols - (2 if kind == "opt1" else 3)
+    zero32 = np.zeros((nf, rows, cols), dtype=np.uint32)
+    regs = {"w": np.stack([f.prev_w for f in folds]).astype(np.int32),
+            "a": np.zeros((nf, rows, cols), dtype=np.int32), "ps": zero32, "pc": zero32}
+    total = dict.fromkeys(GROUPS[kind], 0)
+    total.pop("reg_valid")
+    nodes = _ws_nodes(kind, a, p, regs, 0, True, rows)
+    for cyc in range(last + t_len + 1):
+        if cyc < rows:  # preload: row 0 takes W[R-1-cyc], the rest shift down
+            new_w = np.concatenate([w[:, rows - 1 - cyc][:, None], regs["w"][:, :-1]], axis=1)
+            new = {**regs, "w": new_w}
+        else:
+            new = {"w": regs["w"], "a": nodes[0], "ps": nodes[-2], "pc": nodes[-1]}
+        total["reg_operand"] += _pop8(new["a"] ^ regs["a"]) + _pop8(new["w"] ^ regs["w"])
+        total["reg_acc"] += _pop_sum(new["ps"] ^ regs["ps"]) + _pop_sum(new["pc"] ^ regs["pc"])
+        regs = new
+        settled = _ws_nodes(kind, a, p, regs, cyc + 1, cyc < last + t_len, rows)
+        for group, x, y in _ws_pairs(kind, settled, nodes):
+            total[group] += _pop_sum(x ^ y)
+        nodes = settled
+    return total
+
+
+def _pop8(x: npt.NDArray[np.int32]) -> int:
+    return _pop_sum(x.view(np.uint32) & np.uint32(0xFF))
+
+
+def _ws_nodes(kind: str, a: npt.NDArray[np.int32], p: U32, regs: dict[str, npt.NDArray[Any]],
+              cyc: int, busy: bool, rows: int) -> list[npt.NDArray[Any]]:
+    """[a_in, nets..., s_nxt, c_nxt] of every PE in cycle ``cyc`` (``busy``: before done)."""
+    t_len = a.shape[1]
+    cols = p.shape[2]
+    stream = busy and cyc >= rows
+    ti = cyc - rows - np.arange(rows)
+    a_ok = stream & (ti >= 0) & (ti < t_len)
+    a_feed = a[:, np.clip(ti, 0, t_len - 1), np.arange(rows)] * a_ok
+    tj = cyc - rows - np.arange(cols)
+    p_ok = stream & (tj >= 0) & (tj < t_len)
+    p_feed = p[:, np.clip(tj, 0, t_len - 1), np.arange(cols)] * p_ok.astype(np.uint32)
+    a_in = np.concatenate([a_feed[:, :, None], regs["a"][:, :, :-1]], axis=2)
+    ps_in = np.concatenate([p_feed[:, None, :], regs["ps"][:, :-1]], axis=1)
+    pc_in = np.concatenate([np.zeros_like(p_feed)[:, None, :], regs["pc"][:, :-1]], axis=1)
+    mask = np.uint32(0xFFFFFFFF)
+    if kind == "mac":
+        prod = (a_in * regs["w"]).view(np.uint32)
+        nxt = ps_in + prod
+        return [a_in, prod & np.uint32(0xFFFF), nxt, nxt, np.zeros_like(nxt)]
+    dig = _booth_lut()[a_in + 128]
+    pp = [(dig[..., q] * regs["w"]).view(np.uint32) for q in range(arith.DIGITS)]
+    return [a_in, *pp, *_tree32(pp, [ps_in, pc_in], mask)]
+
+
+def _ws_pairs(kind: str, now: list[npt.NDArray[Any]],
+              prev: list[npt.NDArray[Any]]) -> list[tuple[str, U32, U32]]:
+    if kind == "mac":
+        return [("mult", now[1], prev[1]), ("cpa", now[2], prev[2])]
+    return ([("ppg", now[q], prev[q]) for q in range(1, 5)]
+            + [("csa", now[q], prev[q]) for q in range(5, 13)])
+
+
+def ws_gemm_folds(a: npt.ArrayLike, b: npt.ArrayLike, rows: int, cols: int) -> list[WsFold]:
+    """The folds of C = A[M, K] B[K, N] on a weight-stationary ``rows x cols`` array, in the
+    order the benches run them (N folds outer, K folds inner): K on rows, N on columns, all M rows
+    streamed; each K fold takes the partial sums of the folds before (32-bit wrap)."""
+    aa, bb = arith.as_int8(a, "A"), arith.as_int8(b, "B")
+    m, k = aa.shape
+    n = bb.shape[1]
+    kp, np_ = -(-k // rows) * rows, -(-n // cols) * cols
+    ap = np.zeros((m, kp), dtype=np.int64)
+    ap[:, :k] = aa
+    bp = np.zeros((kp, np_), dtype=np.int64)
+    bp[:k, :n] = bb
+    folds = []
+    prev = np.zeros((rows, cols), dtype=np.int64)
+    for n0 in range(0, np_, cols):
+        psum = np.zeros((m, cols), dtype=np.int64)
+        for k0 in range(0, kp, rows):
+            w = bp[k0:k0 + rows, n0:n0 + cols]
+            a_tile = ap[:, k0:k0 + rows]
+            folds.append(WsFold(a_tile, w, arith.wrap(psum, 32), prev))
+            psum = psum + a_tile @ w
+            prev = w
+    return folds

@@ -111,14 +111,15 @@ def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
                       None if act_ledger is None else energy_pj(act_ledger, table))
 
 
-ACTIVITY_ARCHITECTURES = ("systolic_os",)
-"""Designs whose PEs have an activity model (the RTL-checked MAC/OPT1 PE, output-stationary)."""
+ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws")
+"""Designs with an activity model: the MAC/OPT1 systolic arrays, mirrored cycle by cycle."""
 
 
 def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
                     b: npt.ArrayLike | None) -> dict[str, float] | None:
     """Activity ledger of a GEMM on ``design``: the toggles of every PE of the array over every
-    fold (:func:`activity.os_array_toggles`, the cycle-by-cycle mirror of rtl/tpe/tpe_arrays.sv),
+    fold (:func:`activity.os_array_toggles` / :func:`activity.ws_array_toggles`, cycle-by-cycle
+    mirrors of rtl/tpe/tpe_arrays.sv),
     every PE flop clocked for ``cycles``, plus the per-output actions (opt1 edge fuse) still
     charged per operation.
     None without operand data or an activity model for the design."""
@@ -126,7 +127,10 @@ def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
         return None
     aa, bb = np.asarray(a), np.asarray(b)
     rows, cols = design.sizes
-    toggles = act.os_array_toggles(design.pe, aa, bb, rows, cols)
+    if design.architecture == "systolic_os":
+        toggles = act.os_array_toggles(design.pe, aa, bb, rows, cols)
+    else:
+        toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, rows, cols))
     clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * rows * cols * cycles
     ledger = act.toggle_ledger(toggles, clocked)
     for key, v in design.per_output.items():
