@@ -104,3 +104,23 @@ def test_ws_array_model_toggles_equal_rtl(case: str) -> None:
     fold = activity.WsFold(*(np.array(rec[k]) for k in ("a", "w", "p", "prev_w")))
     for kind in ("mac", "opt1"):
         assert activity.ws_array_toggles(kind, [fold]) == rec["rtl"][kind], (case, kind)
+
+
+CUBE_SPEC = next(k for k in KERNELS if k.name == "tpe_cube")
+
+
+@functools.cache
+def _cube_records() -> dict[str, dict[str, Any]]:
+    """Run the cube toggle bench once (shares the tpe_cube Verilator build)."""
+    results = read_results(run_bench(CUBE_SPEC.name, CUBE_SPEC.parameter_sets[0],
+                                     "tb_tpe_cube_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cube_model_toggles_equal_rtl(case: str) -> None:
+    rec = _cube_records()[case]
+    for kind in ("mac", "opt1"):
+        got = activity.cube_toggles(kind, np.array(rec["xa"]), np.array(rec["xb"]))
+        assert got == rec["rtl"][kind], (case, kind)

@@ -622,3 +622,85 @@ def ws_gemm_folds(a: npt.ArrayLike, b: npt.ArrayLike, rows: int, cols: int) -> l
             psum = psum + a_tile @ w
             prev = w
     return folds
+
+
+# --------------------------------------------------------------------------- 3-D cube
+
+
+def cube_toggles(kind: str, xa: npt.ArrayLike, xb: npt.ArrayLike) -> dict[str, int]:
+    """Toggle counts per group of all PEs of the 3-D cube of ``rtl/tpe/tpe_arrays.sv`` (X x Y x Z
+    PEs; A moves +z, B +x, partial sums +y; A[i][k] enters through an i + k register delay line,
+    B[k][j] through k + j) for the per-cycle input tiles ``xa`` (E, X, Y) and ``xb`` (E, Y, Z),
+    from an all-zero state. Tile e is applied right after edge e (as a register would), so PE
+    (i, k, j) sees tile ``e - i - j - k`` in cycle e. Counts compare consecutive settled cycles;
+    OPT1 reduces {PP0..PP3, s_in, c_in} with the RTL's chain of 3:2 rows (``tpe_csa_n``)."""
+    a = arith.as_int8(xa, "A tiles").astype(np.int32)
+    b = arith.as_int8(xb, "B tiles").astype(np.int32)
+    edges, x, y = a.shape
+    z = b.shape[2]
+    ii, kk, jj = np.meshgrid(np.arange(x), np.arange(y), np.arange(z), indexing="ij")
+    lag = ii + kk + jj
+    a_pad = np.concatenate([np.zeros((x + y + z, x, y), dtype=np.int32), a])
+    b_pad = np.concatenate([np.zeros((x + y + z, y, z), dtype=np.int32), b])
+    off = x + y + z
+    zero = np.zeros((x, y, z), dtype=np.uint32)
+    ps, pc = zero, zero
+    total = dict.fromkeys(GROUPS[kind], 0)
+    total.pop("reg_valid")
+    prev_nodes = _cube_nodes(kind, np.zeros((x, y, z), np.int32), np.zeros((x, y, z), np.int32),
+                             zero, zero)
+    prev_ops = (np.zeros((x, y, z), np.int32), np.zeros((x, y, z), np.int32))
+    for e in range(edges):
+        a_in = a_pad[e - lag + off, ii, kk]
+        b_in = b_pad[e - lag + off, kk, jj]
+        s_in = np.concatenate([zero[:, :1], ps[:, :-1]], axis=1)
+        c_in = np.concatenate([zero[:, :1], pc[:, :-1]], axis=1)
+        nodes = _cube_nodes(kind, a_in, b_in, s_in, c_in)
+        for group, now, old in _ws_pairs(kind, [a_in, *nodes], [a_in, *prev_nodes]):
+            total[group] += _pop_sum(now ^ old)
+        # registers at edge e + 1: a_reg/b_reg take a_in/b_in, ps/pc the tree output
+        total["reg_operand"] += _pop8(a_in ^ prev_ops[0]) + _pop8(b_in ^ prev_ops[1])
+        total["reg_acc"] += _pop_sum(nodes[-2] ^ ps) + _pop_sum(nodes[-1] ^ pc)
+        ps, pc = nodes[-2], nodes[-1]
+        prev_nodes, prev_ops = nodes, (a_in, b_in)
+    return total
+
+
+def _cube_nodes(kind: str, a_in: npt.NDArray[np.int32], b_in: npt.NDArray[np.int32], s_in: U32,
+                c_in: U32) -> list[U32]:
+    """MAC [product, adder output, adder output, 0]; OPT1 [PP0..3, the four 3:2 rows' (sum,
+    carry) of tpe_csa_n in row order]; the last two are the next (ps, pc)."""
+    if kind == "mac":
+        prod = (a_in * b_in).view(np.uint32)
+        nxt = s_in + prod
+        return [prod & np.uint32(0xFFFF), nxt, nxt, np.zeros_like(nxt)]
+    dig = _booth_lut()[a_in + 128]
+    pp = [(dig[..., q] * b_in).view(np.uint32) for q in range(arith.DIGITS)]
+    mask = np.uint32(0xFFFFFFFF)
+    s1, c1 = _csa32(pp[3], s_in, c_in, mask)
+    s2, c2 = _csa32(pp[2], s1, c1, mask)
+    s3, c3 = _csa32(pp[1], s2, c2, mask)
+    s4, c4 = _csa32(pp[0], s3, c3, mask)
+    return [*pp, s1, c1, s2, c2, s3, c3, s4, c4]
+
+
+def cube_stream(a: npt.ArrayLike, b: npt.ArrayLike, x: int, y: int,
+                z: int) -> tuple[IntArray, IntArray]:
+    """Per-cycle input tiles of C = A[M, K] B[K, N] on an X x Y x Z cube: for each output block
+    (M blocks outer, N blocks inner) its K tiles back to back, then X + Y + Z zero tiles (drain).
+    Shapes (E, X, Y) and (E, Y, Z)."""
+    aa, bb = arith.as_int8(a, "A"), arith.as_int8(b, "B")
+    m, k = aa.shape
+    n = bb.shape[1]
+    mb, kb, nb = -(-m // x), -(-k // y), -(-n // z)
+    ap = np.zeros((mb * x, kb * y), dtype=np.int64)
+    ap[:m, :k] = aa
+    bp = np.zeros((kb * y, nb * z), dtype=np.int64)
+    bp[:k, :n] = bb
+    at = ap.reshape(mb, x, kb, y).transpose(0, 2, 1, 3)  # (mb, kb, x, y)
+    bt = bp.reshape(kb, y, nb, z).transpose(2, 0, 1, 3)  # (nb, kb, y, z)
+    xa = np.broadcast_to(at[:, None], (mb, nb, kb, x, y)).reshape(-1, x, y)
+    xb = np.broadcast_to(bt[None], (mb, nb, kb, y, z)).reshape(-1, y, z)
+    tail = x + y + z
+    return (np.concatenate([xa, np.zeros((tail, x, y), dtype=np.int64)]),
+            np.concatenate([xb, np.zeros((tail, y, z), dtype=np.int64)]))

@@ -15,6 +15,7 @@ designs on its actual INT8 data), so folds, fill/drain and skipped zero digits a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,27 +112,29 @@ def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
                       None if act_ledger is None else energy_pj(act_ledger, table))
 
 
-ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws")
-"""Designs with an activity model: the MAC/OPT1 systolic arrays, mirrored cycle by cycle."""
+ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube")
+"""Designs with an activity model: the MAC/OPT1 systolic arrays and 3-D cube, mirrored cycle by
+cycle (PE state and nets; injection delay lines and output accumulators not included)."""
 
 
 def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
                     b: npt.ArrayLike | None) -> dict[str, float] | None:
     """Activity ledger of a GEMM on ``design``: the toggles of every PE of the array over every
-    fold (:func:`activity.os_array_toggles` / :func:`activity.ws_array_toggles`, cycle-by-cycle
-    mirrors of rtl/tpe/tpe_arrays.sv),
+    fold or tile (:func:`activity.os_array_toggles`, :func:`activity.ws_array_toggles`,
+    :func:`activity.cube_toggles`: cycle-by-cycle mirrors of rtl/tpe/tpe_arrays.sv),
     every PE flop clocked for ``cycles``, plus the per-output actions (opt1 edge fuse) still
     charged per operation.
     None without operand data or an activity model for the design."""
     if a is None or b is None or design.architecture not in ACTIVITY_ARCHITECTURES:
         return None
     aa, bb = np.asarray(a), np.asarray(b)
-    rows, cols = design.sizes
     if design.architecture == "systolic_os":
-        toggles = act.os_array_toggles(design.pe, aa, bb, rows, cols)
+        toggles = act.os_array_toggles(design.pe, aa, bb, *design.sizes)
+    elif design.architecture == "systolic_ws":
+        toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, *design.sizes))
     else:
-        toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, rows, cols))
-    clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * rows * cols * cycles
+        toggles = act.cube_toggles(design.pe, *act.cube_stream(aa, bb, *design.sizes))
+    clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * math.prod(design.sizes) * cycles
     ledger = act.toggle_ledger(toggles, clocked)
     for key, v in design.per_output.items():
         ledger[key] = ledger.get(key, 0.0) + v * aa.shape[0] * bb.shape[1]
