@@ -124,3 +124,27 @@ def test_cube_model_toggles_equal_rtl(case: str) -> None:
     for kind in ("mac", "opt1"):
         got = activity.cube_toggles(kind, np.array(rec["xa"]), np.array(rec["xb"]))
         assert got == rec["rtl"][kind], (case, kind)
+
+
+M2D_SPEC = next(k for k in KERNELS if k.name == "tpe_matrix2d")
+
+
+@functools.cache
+def _matrix_records() -> dict[str, dict[str, Any]]:
+    """Run the 2D-matrix toggle bench once (shares the tpe_matrix2d Verilator build)."""
+    params = M2D_SPEC.parameter_sets[0]
+    results = read_results(run_bench(M2D_SPEC.name, params, "tb_tpe_matrix2d_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_matrix2d_model_toggles_equal_rtl(case: str) -> None:
+    rec = _matrix_records()[case]
+    p = M2D_SPEC.parameter_sets[0]
+    tiles = activity.matrix_tiles(np.array(rec["a"]), np.array(rec["b"]), p["MT"], p["NT"],
+                                  p["KT"])
+    for kind in ("mac", "opt2"):
+        got = activity.matrix_toggles(kind, tiles)
+        assert {g: got[g] for g in rec["rtl"][kind]} == rec["rtl"][kind], (case, kind)
+        assert set(got) - set(rec["rtl"][kind]) == ({"mult"} if kind == "mac" else set())

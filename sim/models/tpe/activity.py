@@ -357,7 +357,7 @@ def _tree32(pp: list[U32], acc: list[U32], mask: np.uint32) -> list[U32]:
 GROUP_ACTION = {"reg_operand": "tpe.reg.toggle_bit", "reg_valid": "tpe.reg.toggle_bit",
                 "reg_acc": "tpe.reg.toggle_bit", "mult": "tpe.mult.toggle_bit",
                 "cpa": "tpe.cpa.toggle_bit", "ppg": "tpe.ppg.toggle_bit",
-                "csa": "tpe.fa.toggle_bit"}
+                "csa": "tpe.fa.toggle_bit", "enc": "tpe.enc.toggle_bit"}
 """Ledger action charged per toggle of each component group (tech rows in tpe.yaml)."""
 CLOCK_ACTION = "tpe.ff.clock_bit"
 
@@ -704,3 +704,265 @@ def cube_stream(a: npt.ArrayLike, b: npt.ArrayLike, x: int, y: int,
     tail = x + y + z
     return (np.concatenate([xa, np.zeros((tail, x, y), dtype=np.int64)]),
             np.concatenate([xb, np.zeros((tail, y, z), dtype=np.int64)]))
+
+
+# --------------------------------------------------------------------------- 2D-matrix
+
+MATRIX_GROUPS = {"mac": ("reg_operand", "reg_acc", "mult", "cpa"),
+                 "opt2": ("reg_operand", "reg_acc", "enc", "ppg", "csa", "cpa")}
+"""2D-matrix groups: reg_operand = tile registers a_r, b_r (+ OPT2's b_r2 and registered EN-T
+codes); reg_acc = acc (MAC) or (s, c) (OPT2); mult = the MAC PE's KT 16-bit products (inside an
+always_comb block in the RTL: counted by the model, not readable by a bench); cpa = the MAC PE's
+dot-product net (the adder tree's output) or OPT2's read-out adder s + c; enc = OPT2's EN-T
+encoder outputs (select + non-zero flags); ppg = its 10-bit PP nets; csa = the 3:2 chain of
+``tpe_csa_n``."""
+
+
+@dataclass(frozen=True)
+class TileInputs:
+    """Per-cycle inputs of a tile-streaming array: A tiles (E, MT, KT), B tiles (E, KT, NT) and
+    the first/last/valid flags (E,) of each tile."""
+
+    a: IntArray
+    b: IntArray
+    first: IntArray
+    last: IntArray
+    tvld: IntArray
+
+
+def matrix_tiles(a: npt.ArrayLike, b: npt.ArrayLike, mt: int, nt: int, kt: int) -> TileInputs:
+    """Tile stream of C = A[M, K] B[K, N] on an MT x NT x KT 2D-matrix (M blocks outer, N blocks
+    inner, the K tiles of a block in a row flagged first/last), then three idle cycles (the
+    pipeline drains)."""
+    xa, xb = cube_stream(a, b, mt, kt, nt)
+    kb = -(-arith.as_int8(a, "A").shape[1] // kt)
+    tiles = xa.shape[0] - (mt + kt + nt)
+    pos = np.arange(tiles) % kb
+    idle = 3
+
+    def frame(body: IntArray) -> IntArray:
+        return np.concatenate([body, np.zeros((idle, *body.shape[1:]), dtype=np.int64)])
+
+    return TileInputs(frame(xa[:tiles]), frame(xb[:tiles]),
+                      frame((pos == 0).astype(np.int64)), frame((pos == kb - 1).astype(np.int64)),
+                      frame(np.ones(tiles, dtype=np.int64)))
+
+
+def matrix_toggles(kind: str, t: TileInputs) -> dict[str, int]:
+    """Toggle counts per group (:data:`MATRIX_GROUPS`) of the 2D-matrix of
+    ``rtl/tpe/tpe_arrays.sv`` (MAC or OPT2) for the tile stream ``t``, from an all-zero state;
+    tile e is applied right after edge e. Registers: a_r, b_r <- tile; b_r2 <- b_r; OPT2 codes
+    <- encoder(a_r); MAC acc <- (first ? 0 : acc) + dot(a_r, b_r) one edge after a valid tile;
+    OPT2 (s, c) <- 3:2 chain {PPs(codes, b_r2), s, c (zero on first)} two edges after it."""
+    a = t.a.astype(np.int32)
+    b = t.b.astype(np.int32)
+    edges, mt, kt = a.shape
+    nt = b.shape[2]
+    lut = _ent_lut()
+    zero_pe = np.zeros((mt, nt), dtype=np.uint32)
+    regs: dict[str, npt.NDArray[Any]] = {
+        "a_r": np.zeros((mt, kt), np.int32), "b_r": np.zeros((kt, nt), np.int32),
+        "b_r2": np.zeros((kt, nt), np.int32), "code": np.zeros((mt, kt), np.int32),
+        "s": zero_pe, "c": zero_pe, "f1": np.zeros(3, np.int64), "f2": np.zeros(3, np.int64)}
+    total = dict.fromkeys(MATRIX_GROUPS[kind], 0)
+    prev = _matrix_nets(kind, regs, lut)
+    for e in range(edges):
+        if e:  # edge e: registers from the settled cycle before (tile e - 1 applied)
+            nets = prev
+            new = {"a_r": a[e - 1], "b_r": b[e - 1], "b_r2": regs["b_r"],
+                   "code": lut[regs["a_r"] + 128] if kind == "opt2" else regs["code"],
+                   "f1": np.array([t.tvld[e - 1], t.first[e - 1], t.last[e - 1]]),
+                   "f2": regs["f1"]}
+            if kind == "mac":
+                upd = regs["f1"][0] == 1
+                base = zero_pe if regs["f1"][1] else regs["s"]
+                new["s"] = base + nets["cpa"] if upd else regs["s"]
+                new["c"] = regs["c"]
+            else:
+                upd = regs["f2"][0] == 1
+                new["s"] = nets["csa"][-2] if upd else regs["s"]
+                new["c"] = nets["csa"][-1] if upd else regs["c"]
+            total["reg_operand"] += _matrix_operand_flips(kind, new, regs)
+            total["reg_acc"] += _pop_sum(new["s"] ^ regs["s"]) + _pop_sum(new["c"] ^ regs["c"])
+            regs = new
+        nets = _matrix_nets(kind, regs, lut)
+        for group in MATRIX_GROUPS[kind][2:]:
+            total[group] += sum(_pop_sum(x ^ y) for x, y in
+                                zip(_as_list(nets[group]), _as_list(prev[group]), strict=True))
+        prev = nets
+    return total
+
+
+def _as_list(x: Any) -> list[U32]:
+    return list(x) if isinstance(x, list) else [x]
+
+
+def _matrix_operand_flips(kind: str, new: dict[str, Any], old: dict[str, Any]) -> int:
+    keys = ("a_r", "b_r") if kind == "mac" else ("a_r", "b_r", "b_r2", "code")
+    return sum(_pop8(new[k] ^ old[k]) if k != "code" else _pop_sum(
+        (new[k] ^ old[k]).view(np.uint32) & np.uint32(0xFFF)) for k in keys)
+
+
+_ENT_LUT: list[npt.NDArray[np.int32]] = []
+
+
+def _ent_lut() -> npt.NDArray[np.int32]:
+    """``tpe_ent_enc`` outputs of all 256 INT8 values (index a + 128) as one 12-bit code:
+    select bits 0..7 (digit j at 2j), non-zero flags 8..11."""
+    if not _ENT_LUT:
+        enc = arith.ent_encode(np.arange(-128, 128))
+        sel = (enc.select << (2 * np.arange(arith.DIGITS))).sum(axis=-1)
+        nz = (enc.nonzero << np.arange(arith.DIGITS)).sum(axis=-1) << 8
+        _ENT_LUT.append((sel | nz).astype(np.int32))
+    return _ENT_LUT[0]
+
+
+def _matrix_nets(kind: str, regs: dict[str, Any], lut: npt.NDArray[np.int32]) -> dict[str, Any]:
+    """Settled nets of every PE from the registers (zero delay)."""
+    if kind == "mac":
+        prods = regs["a_r"][:, :, None] * regs["b_r"][None, :, :]  # (MT, KT, NT)
+        dot = prods.sum(axis=1, dtype=np.int64)
+        return {"mult": [(prods[:, q] & 0xFFFF).astype(np.uint32) for q in range(prods.shape[1])],
+                "cpa": (dot & 0xFFFFFFFF).astype(np.uint32)}
+    code = regs["code"]  # (MT, KT): registered EN-T codes of the previous A tile
+    sel = (code[..., None] >> (2 * np.arange(arith.DIGITS))) & 3  # (MT, KT, 4)
+    nz = (code[..., None] >> (8 + np.arange(arith.DIGITS))) & 1
+    mult = arith.SELECT_MULTIPLIER[sel] * nz  # (MT, KT, 4)
+    pp10 = (mult[:, :, :, None] * regs["b_r2"][None, :, None, :].astype(np.int64))  # (MT,KT,4,NT)
+    pps = [((pp10[:, q, d, :] << (2 * d)) & 0xFFFFFFFF).astype(np.uint32)
+           for q in range(code.shape[1]) for d in range(arith.DIGITS)]  # each (MT, NT)
+    first = regs["f2"][1] == 1
+    s_in = np.zeros_like(regs["s"]) if first else regs["s"]
+    c_in = np.zeros_like(regs["c"]) if first else regs["c"]
+    chain = _csa_chain([*pps, s_in, c_in])
+    return {"enc": (lut[regs["a_r"] + 128].view(np.uint32) & np.uint32(0xFFF)),
+            "ppg": [(pp10[:, q, d, :] & 0x3FF).astype(np.uint32)
+                    for q in range(code.shape[1]) for d in range(arith.DIGITS)],
+            "csa": chain, "cpa": regs["s"] + regs["c"]}
+
+
+def _csa_chain(ops: list[U32]) -> list[U32]:
+    """``tpe_csa_n``: row t reduces operand N-3-t with the previous row's (sum, carry); the first
+    row takes the last three operands. Returns every row's sum and carry in row order."""
+    mask = np.uint32(0xFFFFFFFF)
+    s, c = _csa32(ops[-3], ops[-2], ops[-1], mask)
+    out = [s, c]
+    for op in reversed(ops[:-3]):
+        s, c = _csa32(op, s, c, mask)
+        out += [s, c]
+    return out
+
+
+def matrix_flops(kind: str, mt: int, nt: int, kt: int) -> int:
+    """Clocked flops of the 2D-matrix RTL: tile registers, flag pipeline, per-PE accumulators
+    and valid bits (OPT2: also b_r2, the registered EN-T codes and the (sum, carry) pairs)."""
+    tiles = 8 * kt * (mt + nt) + 3 + mt * nt * (32 + 1)
+    if kind == "mac":
+        return tiles
+    return tiles + 8 * kt * nt + 12 * mt * kt + 3 + 32 * mt * nt
+
+
+def matrix_gemm_toggles(kind: str, a: npt.ArrayLike, b: npt.ArrayLike, mt: int, nt: int,
+                        kt: int) -> dict[str, int]:
+    """:func:`matrix_toggles` of :func:`matrix_tiles` (equal by test), vectorised over time: every
+    register is a delayed copy of the tile stream except the accumulators; the MAC's is a segmented
+    prefix sum, OPT2's (sum, carry) runs one step per K tile over all output blocks at once (the
+    blocks are independent: each starts from zero)."""
+    t = matrix_tiles(a, b, mt, nt, kt)
+    kb = -(-arith.as_int8(a, "A").shape[1] // kt)
+    xa, xb = t.a.astype(np.int32), t.b.astype(np.int32)
+    a_r = _delay(xa, 1)
+    b_r = _delay(xb, 1)
+    total = {"reg_operand": _seq_flips8(a_r) + _seq_flips8(b_r)}
+    if kind == "mac":
+        return {**total, **_matrix_mac_fast(a_r, b_r, t)}
+    lut = _ent_lut()
+    code = _delay(lut[xa + 128], 2)
+    total["reg_operand"] += _seq_flips8(_delay(xb, 2)) + _seq_flips(code & 0xFFF)
+    total["enc"] = _seq_flips(lut[a_r + 128] & 0xFFF)
+    return {**total, **_matrix_opt2_fast(t, kb, lut)}
+
+
+def _delay(x: npt.NDArray[np.int32], n: int) -> npt.NDArray[np.int32]:
+    """The sequence x delayed by n samples (zeros first), same length."""
+    out = np.zeros_like(x)
+    out[n:] = x[:-n]
+    return out
+
+
+def _seq_flips(seq: npt.NDArray[np.integer]) -> int:
+    """Toggles of a sequence (axis 0) starting from zero."""
+    u = np.asarray(seq).astype(np.int64).view(np.uint64)
+    return _pop_sum(u[0]) + _pop_sum(u[1:] ^ u[:-1])
+
+
+def _seq_flips8(seq: npt.NDArray[np.int32]) -> int:
+    return _seq_flips(seq & 0xFF)
+
+
+def _matrix_mac_fast(a_r: npt.NDArray[np.int32], b_r: npt.NDArray[np.int32],
+                     t: TileInputs) -> dict[str, int]:
+    prods = a_r[:, :, :, None] * b_r[:, None, :, :]  # (T, MT, KT, NT)
+    dot = prods.sum(axis=2, dtype=np.int64)  # (T, MT, NT)
+    out = {"mult": _seq_flips(prods & 0xFFFF), "cpa": _seq_flips(dot & 0xFFFFFFFF)}
+    # tile tau adds dot[tau + 1] (its products settle one cycle after it is applied)
+    tiles = len(t.tvld)
+    contrib = np.zeros_like(dot)
+    contrib[:tiles - 1] = dot[1:] * t.tvld[:-1, None, None]
+    csum = np.cumsum(contrib, axis=0)
+    idx = np.arange(tiles)
+    start = np.maximum.accumulate(np.where((t.first == 1) & (t.tvld == 1), idx, 0))
+    base = np.where(start[:, None, None] > 0, csum[np.maximum(start - 1, 0)], 0)
+    acc = (csum - base) & 0xFFFFFFFF  # accumulator after each tile (holds when idle)
+    out["reg_acc"] = _seq_flips(acc)
+    return out
+
+
+def _matrix_opt2_fast(t: TileInputs, kb: int, lut: npt.NDArray[np.int32]) -> dict[str, int]:
+    """OPT2 PP nets, 3:2 chain, (sum, carry) and read-out toggles. Tile tau's chain settles in
+    sample tau + 2 from its PPs and the state after tile tau - 1 (zero at a block's first tile);
+    consecutive samples are consecutive tiles, so toggles are taken tile to tile: within a block
+    in the loop, across block boundaries (first tile vs the previous block's last) after it."""
+    tiles = int(t.tvld.sum())
+    mt, kt = t.a.shape[1:]
+    nt = t.b.shape[2]
+    blocks = tiles // kb
+    code = lut[t.a[:tiles].astype(np.int32) + 128].reshape(blocks, kb, mt, kt)
+    bb = t.b[:tiles].astype(np.int64).reshape(blocks, kb, kt, nt)
+    sel = (code[..., None] >> (2 * np.arange(arith.DIGITS))) & 3  # (B, kb, MT, KT, 4)
+    nz = (code[..., None] >> (8 + np.arange(arith.DIGITS))) & 1
+    mult = (arith.SELECT_MULTIPLIER[sel] * nz).astype(np.int64)
+    zero = np.zeros((blocks, mt, nt), dtype=np.uint32)
+    counts = {"ppg": 0, "csa": 0, "reg_acc": 0, "cpa": 0}
+    ends: dict[str, list[list[U32]]] = {}
+    state = [zero, zero]
+    prev: list[list[U32]] = []
+    for p in range(kb):
+        pp10 = mult[:, p, :, :, :, None] * bb[:, p, None, :, None, :]  # (B, MT, KT, 4, NT)
+        pp = [(pp10[:, :, q, d, :] & 0x3FF).astype(np.uint32)
+              for q in range(kt) for d in range(arith.DIGITS)]
+        ops = [((pp10[:, :, q, d, :] << (2 * d)) & 0xFFFFFFFF).astype(np.uint32)
+               for q in range(kt) for d in range(arith.DIGITS)]
+        nodes = _csa_chain([*ops, *(state if p else [zero, zero])])
+        now = [pp, nodes, nodes[-2:], [nodes[-2] + nodes[-1]]]
+        if p:
+            for group, x, y in zip(("ppg", "csa", "reg_acc", "cpa"), now, prev, strict=True):
+                counts[group] += sum(_pop_sum(u ^ v) for u, v in zip(x, y, strict=True))
+        else:
+            ends["first"] = now
+        state, prev = nodes[-2:], now
+    ends["last"] = prev
+    for n, group in enumerate(("ppg", "csa", "reg_acc", "cpa")):
+        counts[group] += sum(_pop_sum(u ^ _prev_block(v)) for u, v in
+                             zip(ends["first"][n], ends["last"][n], strict=True))
+    # the idle sample after the last tile: no PPs, the last state (not cleared)
+    last = [x[-1:] for x in ends["last"][1]]
+    idle = _csa_chain([zero[-1:]] * (kt * arith.DIGITS) + last[-2:])
+    counts["csa"] += sum(_pop_sum(x ^ y) for x, y in zip(idle, last, strict=True))
+    counts["ppg"] += sum(_pop_sum(y[-1:]) for y in ends["last"][0])
+    return counts
+
+
+def _prev_block(x: U32) -> U32:
+    """Per block, the same array of the block before (zero before the first)."""
+    return np.concatenate([np.zeros_like(x[:1]), x[:-1]])

@@ -112,9 +112,10 @@ def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
                       None if act_ledger is None else energy_pj(act_ledger, table))
 
 
-ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube")
-"""Designs with an activity model: the MAC/OPT1 systolic arrays and 3-D cube, mirrored cycle by
-cycle (PE state and nets; injection delay lines and output accumulators not included)."""
+ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube", "matrix2d")
+"""Designs with an activity model: the MAC/OPT1 systolic arrays, the 3-D cube and the MAC/OPT2
+2D-matrix, mirrored cycle by cycle (the cube's injection delay lines and output accumulators not
+included)."""
 
 
 def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
@@ -132,12 +133,22 @@ def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
         toggles = act.os_array_toggles(design.pe, aa, bb, *design.sizes)
     elif design.architecture == "systolic_ws":
         toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, *design.sizes))
-    else:
+    elif design.architecture == "cube":
         toggles = act.cube_toggles(design.pe, *act.cube_stream(aa, bb, *design.sizes))
+    else:
+        toggles = act.matrix_gemm_toggles(design.pe, aa, bb, *design.sizes)
+        ledger = act.toggle_ledger(toggles, act.matrix_flops(design.pe, *design.sizes) * cycles)
+        return _with_per_output(ledger, design, aa.shape[0] * bb.shape[1])
     clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * math.prod(design.sizes) * cycles
-    ledger = act.toggle_ledger(toggles, clocked)
+    return _with_per_output(act.toggle_ledger(toggles, clocked), design,
+                            aa.shape[0] * bb.shape[1])
+
+
+def _with_per_output(ledger: dict[str, float], design: d.Design,
+                     outputs: int) -> dict[str, float]:
+    """Add the design's per-output actions (charged per operation) for ``outputs`` outputs."""
     for key, v in design.per_output.items():
-        ledger[key] = ledger.get(key, 0.0) + v * aa.shape[0] * bb.shape[1]
+        ledger[key] = ledger.get(key, 0.0) + v * outputs
     return ledger
 
 
