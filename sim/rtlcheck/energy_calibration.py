@@ -239,7 +239,9 @@ def report_lines(cal: EnergyCalibration) -> list[str]:
 
 def table_yaml(cal: EnergyCalibration) -> str:
     """The gate-level per-toggle energies as a user table file (45 nm rows). The register row is
-    the mean over the PEs; the operand fan-out has no action in the model and is left out."""
+    the mean over the PEs; the operand fan-out has no action in the model and is left out. A row
+    the fit set to zero is written as zero: its group toggles in step with another one in these
+    PEs (the MAC adder output with its product), whose row then carries both shares."""
     fits: dict[str, list[float]] = {}
     for pe in cal.pes:
         for g in pe.groups:

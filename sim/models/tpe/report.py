@@ -174,9 +174,9 @@ def build_report(tables: tuple[Path, ...] = ()) -> str:
     ta, tb = activity.trace_gemms()["attention.self.query"]
     out += ["", "## Activity-based energy on the MiniLM trace (layer-0 query, A = activations "
             f"{ta.shape[0]}x{ta.shape[1]}, B = weights {tb.shape[0]}x{tb.shape[1]})", "",
-            evaluate.format_table(evaluate.compare_all(ta, tb)[:3]), "",
+            evaluate.format_table(evaluate.compare_all(ta, tb)), "",
             *([f"Same, costed with {', '.join(p.name for p in tables)} over the built-in rows:",
-               "", evaluate.format_table(evaluate.compare_all(ta, tb, tables=tables)[:3]), ""]
+               "", evaluate.format_table(evaluate.compare_all(ta, tb, tables=tables)), ""]
               if tables else []),
             "Toggles per MAC per component group (the array model is the one the RTL benches "
             "check exactly; the PE-stream estimate leaves out the zero-padded PEs, which still "
