@@ -4,7 +4,8 @@ bit-serial cycles on real data, and (optionally) the Yosys cross-check.
 ``python -m sim.models.tpe.report [TABLE.yaml ...]`` prints it as Markdown (Yosys counts of the
 same RTL beside the analytic areas: ``sim rtl synth tpe``). User table files given as arguments
 (for instance the gate-level per-toggle rows written by ``sim tech calibrate --energy --out``) add
-an activity-energy row costed with them.
+an activity-energy table costed with them. ``--figure PNG`` writes the energy-per-MAC-vs-data
+figure instead.
 """
 
 from __future__ import annotations
@@ -86,10 +87,15 @@ def toggle_rows(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> list[
             f"| OPT1 carry | 32 | {toggles_per_bit(np.stack(carries), 32):.3f} |"]
 
 
-def data_energy_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
-                     size: tuple[int, int] = (32, 32)) -> list[str]:
+DataEnergy = dict[str, dict[str, tuple[float, float]]]
+"""data case -> PE -> (activity pJ/MAC, per-cycle pJ/MAC)."""
+
+
+def data_energy(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
+                size: tuple[int, int] = (32, 32)) -> DataEnergy:
     """Energy per MAC (activity and per-cycle, 28 nm) of the OS systolic MAC and OPT1 designs on
-    the trace GEMM, its activations with a fraction zeroed, uniform random and all-zero data."""
+    the trace GEMM, with 0 / 50 / 90 / 100 % of its activations zeroed, and on uniform random
+    data."""
     rng = np.random.default_rng(18)
     m, k = a.shape
     n = b.shape[1]
@@ -101,16 +107,52 @@ def data_energy_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
              "uniform random INT8": (rng.integers(-128, 128, a.shape),
                                       rng.integers(-128, 128, b.shape))}
     table = evaluate.load_tables(28)
+    out: DataEnergy = {}
+    for label, (x, y) in cases.items():
+        out[label] = {}
+        for pe in ("mac", "opt1"):
+            ev = evaluate.evaluate(designs.build_design("systolic_os", pe, size), m, n, k, table,
+                                   x, y, activity=True)
+            assert ev.activity_per_mac_pj is not None
+            out[label][pe] = (ev.activity_per_mac_pj, ev.energy_per_mac_pj)
+    return out
+
+
+def data_energy_rows(data: DataEnergy) -> list[str]:
+    """Markdown rows of :func:`data_energy`."""
     rows = ["| data | MAC pJ/MAC activity | OPT1 pJ/MAC activity | ratio MAC/OPT1 |"
             " per-cycle MAC/OPT1 pJ/MAC |", "|---|---|---|---|---|"]
-    for label, (x, y) in cases.items():
-        ev = {pe: evaluate.evaluate(designs.build_design("systolic_os", pe, size), m, n, k,
-                                    table, x, y, activity=True) for pe in ("mac", "opt1")}
-        mac, opt1 = ev["mac"].activity_per_mac_pj, ev["opt1"].activity_per_mac_pj
-        assert mac is not None and opt1 is not None
+    for label, pes in data.items():
+        (mac, mac_pc), (opt1, opt1_pc) = pes["mac"], pes["opt1"]
         rows.append(f"| {label} | {mac:.3f} | {opt1:.3f} | {mac / opt1:.2f}x | "
-                    f"{ev['mac'].energy_per_mac_pj:.3f}/{ev['opt1'].energy_per_mac_pj:.3f} |")
+                    f"{mac_pc:.3f}/{opt1_pc:.3f} |")
     return rows
+
+
+def data_energy_figure(data: DataEnergy, path: Path) -> Path:
+    """Bar chart of :func:`data_energy`: activity energy per MAC per data case, MAC vs OPT1, with
+    the per-cycle figures (data-blind) as dashed lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(data)
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for off, pe, colour in ((-0.2, "mac", "tab:blue"), (0.2, "opt1", "tab:orange")):
+        ax.bar(x + off, [data[c][pe][0] for c in labels], 0.4, color=colour,
+               label=f"{pe.upper()} activity-based")
+        ax.axhline(data[labels[0]][pe][1], color=colour, linestyle="--",
+                   label=f"{pe.upper()} per-cycle (any data)")
+    ax.set_xticks(x, [c.replace(", ", ",\n") for c in labels], fontsize=8)
+    ax.set_ylabel("energy per MAC (pJ, 28 nm)")
+    ax.set_title("systolic OS 32x32, MiniLM layer-0 query GEMM: energy per MAC vs data")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def toggle_breakdown_rows(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
@@ -183,9 +225,19 @@ def build_report(tables: tuple[Path, ...] = ()) -> str:
             "forward operands, and the drain, which shifts the accumulators):", "",
             *toggle_breakdown_rows(ta, tb), "",
             "Energy per MAC vs data, systolic OS 32x32 at 28 nm:", "",
-            *data_energy_rows(ta, tb)]
+            *data_energy_rows(data_energy(ta, tb))]
     return "\n".join(out) + "\n"
 
 
+def main(argv: list[str]) -> None:
+    """``[--figure PNG] [TABLE.yaml ...]``: print the report (extra costing with the tables), or
+    write the energy-per-MAC-vs-data figure."""
+    if argv[:1] == ["--figure"] and len(argv) == 2:
+        ta, tb = activity.trace_gemms()["attention.self.query"]
+        sys.stdout.write(f"wrote {data_energy_figure(data_energy(ta, tb), Path(argv[1]))}\n")
+        return
+    sys.stdout.write(build_report(tuple(Path(p) for p in argv)))
+
+
 if __name__ == "__main__":
-    sys.stdout.write(build_report(tuple(Path(p) for p in sys.argv[1:])))
+    main(sys.argv[1:])
