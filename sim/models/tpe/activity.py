@@ -47,7 +47,6 @@ U64 = npt.NDArray[np.uint64]
 PE_KINDS = ("mac", "opt1")
 GROUPS = {"mac": ("reg_operand", "reg_valid", "reg_acc", "mult", "cpa"),
           "opt1": ("reg_operand", "reg_valid", "reg_acc", "ppg", "csa")}
-REG_GROUPS = ("reg_operand", "reg_valid", "reg_acc")
 OPERAND_BITS = 8
 
 
