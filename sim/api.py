@@ -249,6 +249,17 @@ def tech_calibrate(*, node_nm: int = 45, out: str | Path | None = None,
     return cal
 
 
+def tech_calibrate_energy(*, out: str | Path | None = None) -> list[str]:
+    """Gate-level check of the activity model's per-toggle energies (report lines); optionally
+    write the fitted per-toggle rows as a user table."""
+    from sim.rtlcheck.energy_calibration import calibrate_energy, report_lines, table_yaml
+
+    cal = calibrate_energy()
+    if out is not None:
+        Path(out).write_text(table_yaml(cal), encoding="utf-8")
+    return report_lines(cal)
+
+
 def tech_report(path: str | Path, *, node_nm: int | None = None) -> Any:
     """Simulate a workload (no files written) and break its energy and area down per component.
 

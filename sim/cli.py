@@ -257,11 +257,22 @@ def tech_calibrate(
     out_file: Annotated[Path | None, typer.Option("--out", "-o",
                                                   help="write the fitted table here")] = None,
     force: Annotated[bool, typer.Option("--force", help="ignore the synthesis cache")] = False,
+    energy: Annotated[bool, typer.Option(
+        "--energy", help="check the per-toggle energies of the activity model at gate level "
+        "instead (Yosys netlists of the TPE PEs, zero-delay simulation)")] = False,
 ) -> None:
-    """Fit per-component area constants of a node to synthesis of the RTL kernels."""
+    """Fit per-component area constants of a node to synthesis of the RTL kernels (or, with
+    --energy, the per-toggle energy constants to gate-level toggles)."""
     from sim import api
     from sim.rtlcheck.synth import calibration_tables
 
+    if energy:
+        lines = guarded(lambda: api.tech_calibrate_energy(out=out_file))
+        for line in lines:
+            out.print(line, markup=False)
+        if out_file is not None:
+            out.print(f"wrote {out_file}", markup=False)
+        return
     cal = guarded(lambda: api.tech_calibrate(node_nm=node, out=out_file, force=force))
     for table in calibration_tables(cal):
         out.print(table)

@@ -47,13 +47,15 @@ module tpe_mac_pe #(parameter int W = 32) (
     logic signed [7:0] a_r, b_r;
     logic v_r;
     logic signed [15:0] prod;
+    logic signed [W-1:0] add_out;  // the adder output (named so benches can count its toggles)
     assign prod = a_r * b_r;
+    assign add_out = acc + W'(prod);
     always_ff @(posedge clk) begin
         a_r <= a;
         b_r <= b;
         v_r <= vld & ~clr;
         if (clr) acc <= '0;
-        else if (v_r) acc <= acc + W'(prod);
+        else if (v_r) acc <= add_out;
     end
 endmodule
 

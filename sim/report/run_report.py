@@ -10,7 +10,7 @@ from pathlib import Path
 from sim.core.csvcells import safe_row
 from sim.core.result import Result
 
-DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes")
+DETAIL_COLUMNS = ("stage", "compute_cycles", "read_bytes", "write_bytes", "energy_basis")
 """Optional per-op details a family may record (empty cells otherwise)."""
 OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles", "macs",
                    "energy_pj", *DETAIL_COLUMNS)
@@ -18,7 +18,8 @@ OPS_CSV_COLUMNS = ("name", "kind", "unit", "start_cycle", "end_cycle", "cycles",
 
 def write_ops_csv(result: Result, path: Path) -> None:
     """One row per op: unit, start/end cycle, cycles, MACs, energy (pJ), and the optional
-    details stage, compute cycles and HBM bytes read / written."""
+    details stage, compute cycles, HBM bytes read / written and the energy basis (activity or
+    per-cycle, for families that model switching activity)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OPS_CSV_COLUMNS)

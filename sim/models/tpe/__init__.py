@@ -7,7 +7,7 @@ kernels and synthesis targets of rtl/tpe), ``sweep_hooks`` (published ratios in 
 """
 
 from sim.family import Family
-from sim.models.tpe.model import SUPPORTED_KINDS, TpeArch, TpeModel, check_trace
+from sim.models.tpe.model import SUPPORTED_KINDS, TpeArch, TpeModel, check_trace, summary_lines
 from sim.models.tpe.rtl import KERNELS, SYNTH_TARGETS
 from sim.models.tpe.sweep_hooks import references
 
@@ -15,6 +15,6 @@ FAMILY = Family(
     "tpe", TpeArch, TpeModel, frozenset(SUPPORTED_KINDS),
     description="tensor processing engines transformed in the bit-weight dimension of their MACs",
     kernels=KERNELS, synth_targets=SYNTH_TARGETS, sweep_references=references,
-    check=check_trace, metrics=("peak_macs_per_cycle",))
+    check=check_trace, metrics=("peak_macs_per_cycle",), summary=summary_lines)
 
 __all__ = ["FAMILY", "TpeArch", "TpeModel"]

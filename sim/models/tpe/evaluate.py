@@ -2,7 +2,11 @@
 
 * area (um^2) = inventory x ``area`` rows;
 * critical path (ps) = sum of ``delay`` rows along the block's path; f_max = 1 / path;
-* energy (pJ) = ledger x ``energy`` rows; energy per MAC = GEMM energy / GEMM MACs;
+* energy (pJ) = ledger x ``energy`` rows; energy per MAC = GEMM energy / GEMM MACs. Two ledgers:
+  *per-cycle* (every engine action each busy cycle, whatever the data: the fallback for designs
+  without an activity model) and *activity* (bit toggles of the PE registers and nets on the
+  actual operands plus every flop's clock each cycle, :mod:`sim.models.tpe.activity`; the
+  output-stationary systolic PEs only);
 * area efficiency (GOPS/mm^2) = 2 MAC/s / 1e9 / area; energy efficiency (GOPS/W) = 2 / E_MAC.
 
 One MAC is two operations. Efficiencies are *effective*: measured on a GEMM (for bit-serial
@@ -11,11 +15,15 @@ designs on its actual INT8 data), so folds, fill/drain and skipped zero digits a
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.models.tpe import activity as act
 from sim.models.tpe import designs as d
 from sim.tech import TechTable, area_um2, efficiency, energy_pj, load_tables
 
@@ -41,6 +49,8 @@ class Evaluation:
     freq_hz: float
     area_um2: float
     energy_pj: float
+    activity_pj: float | None = None
+    """Activity-based energy (pJ); None where the design has no activity model."""
 
     @property
     def area_mm2(self) -> float:
@@ -56,6 +66,11 @@ class Evaluation:
     def energy_per_mac_pj(self) -> float:
         """Energy per MAC (pJ)."""
         return self.energy_pj / self.macs
+
+    @property
+    def activity_per_mac_pj(self) -> float | None:
+        """Activity-based energy per MAC (pJ), None without an activity model."""
+        return None if self.activity_pj is None else self.activity_pj / self.macs
 
     @property
     def gops(self) -> float:
@@ -84,14 +99,57 @@ def path_ps(design: d.Design, table: TechTable) -> float:
 
 def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
              a: npt.ArrayLike | None = None, b: npt.ArrayLike | None = None,
-             freq_hz: float | None = None) -> Evaluation:
-    """Evaluate a design on C[M,N] = A[M,K] B[K,N]; ``freq_hz`` None means f_max."""
+             freq_hz: float | None = None, activity: bool = False) -> Evaluation:
+    """Evaluate a design on C[M,N] = A[M,K] B[K,N]; ``freq_hz`` None means f_max; ``activity``
+    adds the activity-based energy where the design has an activity model and A, B are given."""
     cycles = d.gemm_cycles_any(design, m, n, k, a, b)
     path = path_ps(design, table)
     freq = freq_hz if freq_hz is not None else 1e12 / path
     ledger = d.gemm_ledger(design, cycles, m, n)
+    act_ledger = activity_ledger(design, cycles, a, b) if activity else None
     return Evaluation(design.name, cycles, m * n * k, path, freq,
-                      area_um2(design.engine.inventory(), table), energy_pj(ledger, table))
+                      area_um2(design.engine.inventory(), table), energy_pj(ledger, table),
+                      None if act_ledger is None else energy_pj(act_ledger, table))
+
+
+ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube", "matrix2d")
+"""Designs with an activity model: the MAC/OPT1 systolic arrays, the 3-D cube and the MAC/OPT2
+2D-matrix, mirrored cycle by cycle (the cube's injection delay lines and output accumulators not
+included)."""
+
+
+def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
+                    b: npt.ArrayLike | None) -> dict[str, float] | None:
+    """Activity ledger of a GEMM on ``design``: the toggles of every PE of the array over every
+    fold or tile (:func:`activity.os_array_toggles`, :func:`activity.ws_array_toggles`,
+    :func:`activity.cube_toggles`: cycle-by-cycle mirrors of rtl/tpe/tpe_arrays.sv),
+    every PE flop clocked for ``cycles``, plus the per-output actions (opt1 edge fuse) still
+    charged per operation.
+    None without operand data or an activity model for the design."""
+    if a is None or b is None or design.architecture not in ACTIVITY_ARCHITECTURES:
+        return None
+    aa, bb = np.asarray(a), np.asarray(b)
+    if design.architecture == "systolic_os":
+        toggles = act.os_array_toggles(design.pe, aa, bb, *design.sizes)
+    elif design.architecture == "systolic_ws":
+        toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, *design.sizes))
+    elif design.architecture == "cube":
+        toggles = act.cube_toggles(design.pe, *act.cube_stream(aa, bb, *design.sizes))
+    else:
+        toggles = act.matrix_gemm_toggles(design.pe, aa, bb, *design.sizes)
+        ledger = act.toggle_ledger(toggles, act.matrix_flops(design.pe, *design.sizes) * cycles)
+        return _with_per_output(ledger, design, aa.shape[0] * bb.shape[1])
+    clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * math.prod(design.sizes) * cycles
+    return _with_per_output(act.toggle_ledger(toggles, clocked), design,
+                            aa.shape[0] * bb.shape[1])
+
+
+def _with_per_output(ledger: dict[str, float], design: d.Design,
+                     outputs: int) -> dict[str, float]:
+    """Add the design's per-output actions (charged per operation) for ``outputs`` outputs."""
+    for key, v in design.per_output.items():
+        ledger[key] = ledger.get(key, 0.0) + v * outputs
+    return ledger
 
 
 @dataclass(frozen=True)
@@ -111,8 +169,14 @@ class Comparison:
 
     @property
     def energy_ratio(self) -> float:
-        """Energy-efficiency ratio transformed / baseline."""
+        """Energy-efficiency ratio transformed / baseline (per-cycle energy)."""
         return self.transformed.gops_per_w / self.baseline.gops_per_w
+
+    @property
+    def activity_ratio(self) -> float | None:
+        """Energy-efficiency ratio transformed / baseline from activity-based energy."""
+        t, base = self.transformed.activity_pj, self.baseline.activity_pj
+        return None if t is None or base is None else base / t
 
 
 PAIRS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -126,16 +190,19 @@ PAIRS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
-def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28) -> list[Comparison]:
-    """Every transformed/baseline pair on the GEMM A @ B (INT8 data) at ``node_nm``."""
+def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28,
+                tables: Sequence[Path] = ()) -> list[Comparison]:
+    """Every transformed/baseline pair on the GEMM A @ B (INT8 data) at ``node_nm``; ``tables``
+    are user table files over the built-in ones (e.g. ``sim tech calibrate --energy`` rows)."""
     aa, bb = np.asarray(a), np.asarray(b)
     m, k = aa.shape
     n = bb.shape[1]
-    table = load_tables(node_nm)
+    table = load_tables(node_nm, tables)
     out = []
     for label, arch, pe, base_arch, base_pe in PAIRS:
-        t = evaluate(d.build_design(arch, pe), m, n, k, table, aa, bb)
-        base = evaluate(d.build_design(base_arch, base_pe), m, n, k, table, aa, bb)
+        t = evaluate(d.build_design(arch, pe), m, n, k, table, aa, bb, activity=True)
+        base = evaluate(d.build_design(base_arch, base_pe), m, n, k, table, aa, bb,
+                        activity=True)
         pub = PUBLISHED["systolic" if label.startswith("systolic") else label]
         out.append(Comparison(label, t, base, pub[0], pub[1]))
     return out
@@ -143,13 +210,19 @@ def compare_all(a: npt.ArrayLike, b: npt.ArrayLike, node_nm: int = 28) -> list[C
 
 def format_table(rows: list[Comparison]) -> str:
     """Markdown table of model ratios beside the published ones."""
-    lines = ["| TPE | area eff. model | published | energy eff. model | published |"
-             " f base/transf. (MHz) | pJ/MAC base/transf. |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| TPE | area eff. model | published | energy eff. per-cycle | energy eff. activity |"
+             " published | f base/transf. (MHz) | pJ/MAC per-cycle base/transf. |"
+             " pJ/MAC activity base/transf. |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        ratio = r.activity_ratio
+        b_act, t_act = r.baseline.activity_per_mac_pj, r.transformed.activity_per_mac_pj
+        act_cells = ("no activity model", "-") if ratio is None or b_act is None or \
+            t_act is None else (f"{ratio:.2f}x", f"{b_act:.3f}/{t_act:.3f}")
         lines.append(
             f"| {r.label} | {r.area_ratio:.2f}x | {r.published_area:.2f}x | "
-            f"{r.energy_ratio:.2f}x | {r.published_energy:.2f}x | "
+            f"{r.energy_ratio:.2f}x | {act_cells[0]} | {r.published_energy:.2f}x | "
             f"{r.baseline.freq_hz / 1e6:.0f}/{r.transformed.freq_hz / 1e6:.0f} | "
-            f"{r.baseline.energy_per_mac_pj:.3f}/{r.transformed.energy_per_mac_pj:.3f} |")
+            f"{r.baseline.energy_per_mac_pj:.3f}/{r.transformed.energy_per_mac_pj:.3f} | "
+            f"{act_cells[1]} |")
     return "\n".join(lines)

