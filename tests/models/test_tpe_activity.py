@@ -130,7 +130,9 @@ def test_model_run_records_its_energy_basis() -> None:
     basis, ledger, lines = run(architecture="systolic", pe="opt1", sizes=[4, 4],
                                energy="per_cycle")
     assert basis == "per-cycle" and "tpe.fa.toggle_bit" not in ledger and len(lines) == 1
-    basis, _, _ = run(architecture="tree", pe="mac")
+    basis, ledger, _ = run(architecture="tree", pe="opt2")
+    assert basis == "activity" and "tpe.enc.toggle_bit" in ledger
+    basis, _, _ = run(architecture="bitslice", pe="opt3")
     assert basis.startswith("per-cycle (no activity model")
 
 
@@ -193,3 +195,29 @@ def test_matrix_fast_path_equals_cycle_model(kind: str) -> None:
         assert ac.matrix_gemm_toggles(kind, a, b, *size) == ref
         a[-1, -1] ^= 0x21
         assert ac.matrix_gemm_toggles(kind, a, b, *size) != ref
+
+
+@pytest.mark.parametrize("kind", ["mac", "opt2"])
+def test_tree_chunks_and_controls(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree mirror gives the same counts whatever its chunk size; zeros toggle only the
+    valid shift register (2 toggles per bit); trace < random; a changed weight changes it."""
+    from sim.models.tpe import tree_activity as tr
+
+    a, b = ac.trace_gemms()["attention.self.query"]
+    a, b = a[:5, :40], b[:40, :9]  # K and N not multiples of the tree: zero-padded lanes
+    s = tr.tree_stream(a, b, 16, 4)
+    ref = tr.tree_toggles(kind, s)
+    monkeypatch.setattr(tr, "CHUNK", 7)
+    assert tr.tree_toggles(kind, s) == ref
+    zeros = tr.tree_toggles(kind, tr.tree_stream(np.zeros_like(a), np.zeros_like(b), 16, 4))
+    assert zeros == {g: (8 if kind == "mac" else 12) if g == "reg_valid" else 0
+                     for g in tr.TREE_GROUPS[kind]}
+    rng = np.random.default_rng(3)
+    rand = tr.tree_toggles(kind, tr.tree_stream(rng.integers(-128, 128, a.shape),
+                                                rng.integers(-128, 128, b.shape), 16, 4))
+    assert sum(ref.values()) < sum(rand.values())
+    bb = b.copy()
+    bb[0, 0] ^= 3
+    assert tr.tree_toggles(kind, tr.tree_stream(a, bb, 16, 4)) != ref
+    with pytest.raises(SimError):
+        tr.tree_toggles("opt1", s)

