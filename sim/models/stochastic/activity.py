@@ -183,3 +183,117 @@ def toggle_cases(rows: int, cols: int, seed: int = 18) -> dict[str, IntArray]:
     return {"camera": camera, "camera_half_zero": np.where(rng.random(camera.shape) < 0.5,
                                                            camera, 0),
             "random": rng.integers(0, 256, camera.shape), "zeros": np.zeros_like(camera)}
+
+
+def sc_image_toggles(unit: ScUnit, corners: npt.ArrayLike) -> dict[str, int]:
+    """:func:`sc_toggles` (equal by test) at image scale. Every SNG bit sequence depends on one
+    pixel value and every XOR sequence on one pair, so their toggles within a pixel come from
+    tables over the 256 values (pairs); y, which mixes all four values, is formed per pixel on
+    bit-packed sequences (cycle t at bit t; a copy shifted by one cycle gives the previous bit).
+    Counter toggles follow from the counts: counting from 0 to c, holding in between, flips
+    2c - popcount(c) bits."""
+    px = np.asarray(corners, dtype=np.int64)
+    if px.ndim != 2 or px.shape[1] != 4 or px.shape[0] < 1 or px.min() < 0 or px.max() > 255:
+        raise SimError(f"pixels must be (P >= 1, 4) values 0..255, got shape {px.shape}")
+    n, p = unit.n, px.shape[0]
+    if n < 2:
+        raise SimError(f"the activity model needs streams of N >= 2 cycles, got {n}")
+    r = unit.states()
+    t = _tables(unit)
+    a, b, c, d = px.T
+    out = dict.fromkeys(SC_GROUPS, 0)
+    out["reg_input"] = _pop(px[1:] ^ px[:-1])
+    out["reg_lfsr"] = (p * _pop(r[1:n] ^ r[:n - 1]) + (p - 1) * _pop(r[0] ^ r[n - 1])
+                       + _pop(r[n] ^ r[n - 1]))
+    out["reg_ctrl"] = 2 * p + 1
+    # first / last cycle bits per pixel: a, b, c, d, sel, then xad, xbc, y
+    first = _edge_bits(t.bit_ad[:, 0], t.bit_bc[:, 0], bool(t.sel[0]), a, b, c, d)
+    last = _edge_bits(t.bit_ad[:, -1], t.bit_bc[:, -1], bool(t.sel[-1]), a, b, c, d)
+    final = _edge_bits(r[n, 0] <= np.arange(256), r[n, 1] <= np.arange(256),
+                       bool(r[n, 2] <= unit.select_code), a[-1:], b[-1:], c[-1:], d[-1:])
+    flips = (first[1:] != last[:-1]).sum(axis=0) + (final[0] != last[-1])
+    y, y_prev = (_y_packed(t, pk, a, b, c, d) for pk in (t.packed, t.shifted))
+    out["sng"] = int(t.tog[0][a].sum() + t.tog[1][b].sum() + t.tog[1][c].sum()
+                     + t.tog[0][d].sum() + p * t.sel_tog + flips[:5].sum())
+    out["xor"] = int(t.tog_pair[0][a, d].sum() + t.tog_pair[1][b, c].sum() + flips[5:7].sum())
+    out["core"] = _pop_u8((y ^ y_prev) & t.within) + int(flips[7])
+    cmask = (1 << unit.count_bits) - 1
+    before_last = np.bitwise_count(y & t.head).sum(axis=1, dtype=np.int64) & cmask
+    counts = (before_last + last[:, 7]) & cmask
+    steps = np.arange(n)
+    out["reg_count"] = (int((2 * before_last).sum()) - _pop(before_last) + _pop(before_last[:-1])
+                        + p * _pop(steps[1:] ^ steps[:-1]) + (p - 1) * _pop(n - 1))
+    results = np.concatenate([[0], counts])
+    out["reg_out"] = _pop(results[1:] ^ results[:-1])
+    return out
+
+
+def _pop_u8(x: npt.NDArray[np.uint8]) -> int:
+    return int(np.bitwise_count(x).sum(dtype=np.int64))
+
+
+def _edge_bits(bit_ad: npt.NDArray[np.bool_], bit_bc: npt.NDArray[np.bool_], sel: bool,
+               a: IntArray, b: IntArray, c: IntArray, d: IntArray) -> IntArray:
+    """Per pixel the net bits (a, b, c, d, sel, a ^ d, b ^ c, y) at one cycle, from the SNG bit
+    of every value at that cycle."""
+    bits = np.stack([bit_ad[a], bit_bc[b], bit_bc[c], bit_ad[d]], axis=1).astype(np.int64)
+    xad, xbc = bits[:, 0] ^ bits[:, 3], bits[:, 1] ^ bits[:, 2]
+    y = xad if sel else xbc
+    return np.column_stack([bits, np.full(len(a), int(sel)), xad, xbc, y])
+
+
+def _y_packed(t: _Tables, packed: tuple[npt.NDArray[np.uint8], ...], a: IntArray, b: IntArray,
+              c: IntArray, d: IntArray) -> npt.NDArray[np.uint8]:
+    """y = sel ? a ^ d : b ^ c per pixel as packed bits (``packed`` = (ad, bc, sel) tables)."""
+    ad, bc, sel = packed
+    return (sel & (ad[a] ^ ad[d])) | (~sel & (bc[b] ^ bc[c]))
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Per ``sc_roberts`` build: SNG bits (256, N) of every value for the (a, d) and (b, c)
+    LFSRs, the select bits, their toggles within a pixel (per value, per pair), the bit-packed
+    sequences and the same shifted by one cycle, and the masks of cycles 1..N-1 (``within``)
+    and 0..N-2 (``head``)."""
+
+    bit_ad: npt.NDArray[np.bool_]
+    bit_bc: npt.NDArray[np.bool_]
+    sel: npt.NDArray[np.bool_]
+    tog: tuple[IntArray, IntArray]
+    tog_pair: tuple[IntArray, IntArray]
+    sel_tog: int
+    packed: tuple[npt.NDArray[np.uint8], ...]
+    shifted: tuple[npt.NDArray[np.uint8], ...]
+    within: npt.NDArray[np.uint8]
+    head: npt.NDArray[np.uint8]
+
+
+_TABLES: dict[ScUnit, _Tables] = {}
+
+
+def _tables(unit: ScUnit) -> _Tables:
+    if unit not in _TABLES:
+        n = unit.n
+        r = unit.states()[:n]
+        values = np.arange(256)[:, None]
+        bits = (r[None, :, 0] <= values, r[None, :, 1] <= values)
+        sel = r[:, 2] <= unit.select_code
+
+        def shift(x: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+            out = np.zeros_like(x)
+            out[..., 1:] = x[..., :-1]
+            return out
+
+        def tog_pair(x: npt.NDArray[np.bool_]) -> IntArray:
+            pair = x[:, None, :] ^ x[None, :, :]
+            return (pair[..., 1:] != pair[..., :-1]).sum(axis=2)
+
+        cycles = np.arange(n)
+        _TABLES[unit] = _Tables(
+            bits[0], bits[1], sel,
+            tuple((x[:, 1:] != x[:, :-1]).sum(axis=1) for x in bits),  # type: ignore[arg-type]
+            (tog_pair(bits[0]), tog_pair(bits[1])), int((sel[1:] != sel[:-1]).sum()),
+            tuple(np.packbits(x, axis=-1) for x in (*bits, sel)),
+            tuple(np.packbits(shift(x), axis=-1) for x in (*bits, sel)),
+            np.packbits(cycles >= 1), np.packbits(cycles <= n - 2))
+    return _TABLES[unit]
