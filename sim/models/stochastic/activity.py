@@ -246,7 +246,8 @@ def _y_packed(t: _Tables, packed: tuple[npt.NDArray[np.uint8], ...], a: IntArray
               c: IntArray, d: IntArray) -> npt.NDArray[np.uint8]:
     """y = sel ? a ^ d : b ^ c per pixel as packed bits (``packed`` = (ad, bc, sel) tables)."""
     ad, bc, sel = packed
-    return (sel & (ad[a] ^ ad[d])) | (~sel & (bc[b] ^ bc[c]))
+    y: npt.NDArray[np.uint8] = (sel & (ad[a] ^ ad[d])) | (~sel & (bc[b] ^ bc[c]))
+    return y
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,8 @@ def _tables(unit: ScUnit) -> _Tables:
         cycles = np.arange(n)
         _TABLES[unit] = _Tables(
             bits[0], bits[1], sel,
-            tuple((x[:, 1:] != x[:, :-1]).sum(axis=1) for x in bits),  # type: ignore[arg-type]
+            ((bits[0][:, 1:] != bits[0][:, :-1]).sum(axis=1),
+             (bits[1][:, 1:] != bits[1][:, :-1]).sum(axis=1)),
             (tog_pair(bits[0]), tog_pair(bits[1])), int((sel[1:] != sel[:-1]).sum()),
             tuple(np.packbits(x, axis=-1) for x in (*bits, sel)),
             tuple(np.packbits(shift(x), axis=-1) for x in (*bits, sel)),
