@@ -212,7 +212,7 @@ def sc_image_toggles(unit: ScUnit, corners: npt.ArrayLike) -> dict[str, int]:
     final = _edge_bits(r[n, 0] <= np.arange(256), r[n, 1] <= np.arange(256),
                        bool(r[n, 2] <= unit.select_code), a[-1:], b[-1:], c[-1:], d[-1:])
     flips = (first[1:] != last[:-1]).sum(axis=0) + (final[0] != last[-1])
-    y, y_prev = (_y_packed(t, pk, a, b, c, d) for pk in (t.packed, t.shifted))
+    y, y_prev = (_y_packed(pk, a, b, c, d) for pk in (t.packed, t.shifted))
     out["sng"] = int(t.tog[0][a].sum() + t.tog[1][b].sum() + t.tog[1][c].sum()
                      + t.tog[0][d].sum() + p * t.sel_tog + flips[:5].sum())
     out["xor"] = int(t.tog_pair[0][a, d].sum() + t.tog_pair[1][b, c].sum() + flips[5:7].sum())
@@ -242,12 +242,11 @@ def _edge_bits(bit_ad: npt.NDArray[np.bool_], bit_bc: npt.NDArray[np.bool_], sel
     return np.column_stack([bits, np.full(len(a), int(sel)), xad, xbc, y])
 
 
-def _y_packed(t: _Tables, packed: tuple[npt.NDArray[np.uint8], ...], a: IntArray, b: IntArray,
+def _y_packed(packed: tuple[npt.NDArray[np.uint8], ...], a: IntArray, b: IntArray,
               c: IntArray, d: IntArray) -> npt.NDArray[np.uint8]:
     """y = sel ? a ^ d : b ^ c per pixel as packed bits (``packed`` = (ad, bc, sel) tables)."""
     ad, bc, sel = packed
-    y: npt.NDArray[np.uint8] = (sel & (ad[a] ^ ad[d])) | (~sel & (bc[b] ^ bc[c]))
-    return y
+    return np.asarray((sel & (ad[a] ^ ad[d])) | (~sel & (bc[b] ^ bc[c])), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
