@@ -47,18 +47,43 @@ def test_bad_arch_values_are_rejected(bad: dict[str, object]) -> None:
 def test_cycles_ledger_and_metrics_of_one_op() -> None:
     # 33 x 33 image -> 32 x 32 = 1024 output pixels; P = 16 units, N = 256:
     # 1024 / 16 = 64 pixels per unit, 64 * 256 cycles + 1 accept cycle.
-    model = FAMILY.build(_arch(sng="lfsr", units=16, stream_bits=256))
+    model = FAMILY.build(_arch(sng="lfsr", units=16, stream_bits=256, energy="per_cycle"))
     res = model.run(_trace(), seed=0)
     assert res.cycles == 64 * 256 + 1
+    assert res.ops[0].detail["energy_basis"] == "per-cycle"
+    assert res.metrics["gate_evals"] == 1024 * 3 * 256
     assert res.ledger["sc_xor2.eval"] == 1024 * 2 * 256
     assert res.ledger["sc_cmp8.compare"] == 1024 * 5 * 256
     assert res.inventory["sc_xor2"] == 16 * (2 + 3 * 3)  # core XORs + 3 LFSRs x 3 feedback XORs
     assert 0.9 < res.utilisation["roberts"] <= 1.0
     for key in ("psnr", "ssim", "f1", "binary_f1", "sc_f1", "pixels_per_s"):
         assert key in res.metrics
-    binary = FAMILY.build(_arch(operator="binary", units=16)).run(_trace(), seed=0)
+    binary = FAMILY.build(_arch(operator="binary", units=16, energy="per_cycle")).run(
+        _trace(), seed=0)
     assert binary.cycles == 64  # one pixel per cycle per unit, no extra edge
     assert binary.ledger["bin_sub8.op"] == 2 * 1024
+
+
+def test_activity_energy_basis_per_op() -> None:
+    """LFSR and binary units are costed from the toggles of their RTL mirrors on the op's image
+    (every flop of every unit clocked each cycle); the LFSR steps stay one charge per busy cycle;
+    memristor SNGs fall back to per-cycle charging and say so."""
+    from sim.models.stochastic import activity
+
+    res = FAMILY.build(_arch(sng="lfsr", units=16, stream_bits=256)).run(_trace(), seed=0)
+    assert res.ops[0].detail["energy_basis"] == "activity"
+    assert "sc_xor2.eval" not in res.ledger and res.ledger["sc_mux2.toggle_bit"] > 0
+    assert res.ledger["sc_lfsr8.step"] == 1024 * 3 * 256
+    assert res.ledger["sc_dff.clock_bit"] == 16 * activity.sc_flops(activity.ScUnit(256)) * (
+        64 * 256 + 1)
+    binary = FAMILY.build(_arch(operator="binary", units=16)).run(_trace(), seed=0)
+    flat = FAMILY.build(_arch(operator="binary", units=16)).run(_trace(h=33, w=33,
+                                                                         image="skimage:moon"),
+                                                                 seed=0)
+    assert binary.ops[0].detail["energy_basis"] == "activity"
+    assert binary.ledger["bin_sub8.toggle_bit"] != flat.ledger["bin_sub8.toggle_bit"]
+    mem = FAMILY.build(_arch(sng="memristor")).run(_trace(9, 9), seed=0)
+    assert mem.ops[0].detail["energy_basis"] == "per-cycle (no activity model for sng=memristor)"
 
 
 def test_memristor_switch_events_follow_drive_probability() -> None:

@@ -298,3 +298,32 @@ def _tables(unit: ScUnit) -> _Tables:
             tuple(np.packbits(shift(x), axis=-1) for x in (*bits, sel)),
             np.packbits(cycles >= 1), np.packbits(cycles <= n - 2))
     return _TABLES[unit]
+
+
+def sc_ledger(unit: ScUnit, corners: npt.ArrayLike, clocked_cycles: int) -> dict[str, float]:
+    """Activity ledger of one ``sc_roberts`` unit on the windows ``corners`` (P, 4): register,
+    comparator-input, XOR, MUX and counter toggles, the LFSR feedback per step (every busy
+    cycle, whatever the data) and every flop clocked for ``clocked_cycles``."""
+    px = np.asarray(corners, dtype=np.int64)
+    tog = sc_image_toggles(unit, px)
+    p, n = px.shape[0], unit.n
+    r = unit.states()
+    per_lfsr = [p * _pop(r[1:n, j] ^ r[:n - 1, j]) + (p - 1) * _pop(r[0, j] ^ r[n - 1, j])
+                + _pop(r[n, j] ^ r[n - 1, j]) for j in range(3)]
+    regs = sum(tog[g] for g in ("reg_input", "reg_lfsr", "reg_count", "reg_ctrl", "reg_out"))
+    return {"sc_reg.toggle_bit": float(regs),
+            "sc_cmp8.toggle_bit": float(2 * per_lfsr[0] + 2 * per_lfsr[1] + per_lfsr[2]
+                                        + tog["reg_input"]),
+            "sc_xor2.toggle_bit": float(tog["xor"]), "sc_mux2.toggle_bit": float(tog["core"]),
+            "sc_ha.toggle_bit": float(tog["reg_count"]), "sc_lfsr8.step": float(3 * p * n),
+            "sc_dff.clock_bit": float(sc_flops(unit) * clocked_cycles)}
+
+
+def bin_ledger(corners: npt.ArrayLike, clocked_cycles: int) -> dict[str, float]:
+    """Activity ledger of one ``bin_roberts`` unit on the windows ``corners`` (P, 4): the
+    subtractor, absolute-value and adder output toggles, the output register toggles and its
+    flops clocked for ``clocked_cycles`` (the input ports are the upstream's registers)."""
+    tog = bin_toggles(corners)
+    return {"bin_sub8.toggle_bit": float(tog["sub"]), "bin_abs8.toggle_bit": float(tog["abs"]),
+            "bin_add8.toggle_bit": float(tog["add"]), "sc_reg.toggle_bit": float(tog["reg_out"]),
+            "sc_dff.clock_bit": float(BIN_FLOPS * clocked_cycles)}

@@ -128,6 +128,11 @@ class StochasticArch(ArchBase):
     """Fraction of pixels counted as edges for the F1 score."""
     image: ImageName = "camera"
     """scikit-image sample used when an op names no image."""
+    energy: Literal["activity", "per_cycle"] = "activity"
+    """Energy basis: ``activity`` (bit toggles of the RTL units' registers and nets on the op's
+    image, :mod:`sim.models.stochastic.activity`) for the binary unit and LFSR stochastic units
+    with N <= 1024; otherwise, or with ``per_cycle``, every action once per cycle or pixel.
+    Each op records its basis (``energy_basis``)."""
 
     def device_model(self) -> DeviceModel:
         """The selected device model."""

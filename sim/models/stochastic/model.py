@@ -20,12 +20,14 @@ import numpy as np
 from sim.core.errors import SimError, UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
+from sim.models.stochastic import activity
 from sim.models.stochastic.arch import SKIMAGE_SAMPLES, StochasticArch
 from sim.models.stochastic.cost import pixel_actions, unit_cells
 from sim.models.stochastic.metrics import quality
 from sim.models.stochastic.roberts import (
     G_MAX,
     U8,
+    LfsrConfig,
     as_uint8,
     flip_pixel_bits,
     make_rng,
@@ -40,6 +42,8 @@ PIPELINE_LATENCY = {"stochastic": 1, "binary": 0}
 """Cycles counted = clock edges from the edge sampling the first window to the edge registering
 the last result, inclusive: N per pixel + 1 accept edge (stochastic), 1 per pixel (binary)."""
 SKIMAGE_PREFIX = "skimage:"
+ACTIVITY_MAX_BITS = 1024
+"""Longest stream the stochastic activity model takes (its per-pair tables grow with N)."""
 
 
 def load_sample(name: str) -> U8:
@@ -121,6 +125,36 @@ class StochasticModel:
         metrics.update({"binary_" + k: v for k, v in bin_q.items()})
         return metrics, {"switch_events": run.switch_events, "pixels": run.counts.size}
 
+    def energy_basis(self) -> str:
+        """``activity`` or why the ops fall back to per-cycle (per-pixel) charging."""
+        arch = self.arch
+        if arch.energy == "per_cycle":
+            return "per-cycle"
+        if self.operator == "stochastic" and arch.sng != "lfsr":
+            return f"per-cycle (no activity model for sng={arch.sng})"
+        if self.operator == "stochastic" and arch.stream_bits > ACTIVITY_MAX_BITS:
+            return f"per-cycle (activity model limited to N <= {ACTIVITY_MAX_BITS})"
+        return "activity"
+
+    def activity_actions(self, img: U8, cycles: int) -> dict[str, float]:
+        """Activity ledger of one op: the image's windows split into contiguous blocks of
+        ceil(pixels / P), one per unit (row-major order), every unit clocked for ``cycles``."""
+        arch = self.arch
+        corners = activity.corner_rows(img)
+        block = -(-corners.shape[0] // arch.units)
+        unit = activity.ScUnit(arch.stream_bits, LfsrConfig(
+            taps=(arch.lfsr.taps[0], arch.lfsr.taps[1], arch.lfsr.taps[2]),
+            seeds=(arch.lfsr.seeds[0], arch.lfsr.seeds[1], arch.lfsr.seeds[2])))
+        total = Ledger()
+        for lo in range(0, corners.shape[0], block):
+            part = corners[lo:lo + block]
+            total.merge(activity.bin_ledger(part, cycles) if self.operator == "binary"
+                        else activity.sc_ledger(unit, part, cycles))
+        idle_units = arch.units - -(-corners.shape[0] // block)
+        flops = activity.BIN_FLOPS if self.operator == "binary" else activity.sc_flops(unit)
+        total.merge({"sc_dff.clock_bit": float(idle_units * flops * cycles)})
+        return total.as_dict()
+
     def run(self, trace: Trace, seed: int) -> Result:
         """Simulate every op in trace order; returns cycles, ledger, inventory and metrics."""
         arch = self.arch
@@ -140,15 +174,21 @@ class StochasticModel:
             if op.a_bits != 8:
                 raise SimError(f"op {op.name!r}: the Roberts units take 8-bit pixels, got "
                                f"a_bits={op.a_bits}")
-            op_metrics, events = self.run_image(self.image_for(op, trace), seed)
+            img = self.image_for(op, trace)
+            op_metrics, events = self.run_image(img, seed)
             pixels = int(events["pixels"])
             switch_p = events["switch_events"] / max(1.0, 3.0 * pixels * arch.stream_bits)
-            op_ledger = Ledger()
-            op_ledger.merge(pixel_actions(self.operator, arch.sng, arch.stream_bits, switch_p),
-                            scale=float(pixels))
             cycles = op_cycles(pixels, arch.stream_bits, arch.units, self.operator)
+            op_ledger = Ledger()
+            basis = self.energy_basis()
+            if basis == "activity":
+                op_ledger.merge(self.activity_actions(img, cycles))
+            else:
+                op_ledger.merge(pixel_actions(self.operator, arch.sng, arch.stream_bits,
+                                              switch_p), scale=float(pixels))
             ops.append(OpRecord(op.name, op.kind, "roberts", now, now + cycles,
-                                ledger=op_ledger.as_dict(), detail=dict(op_metrics)))
+                                ledger=op_ledger.as_dict(),
+                                detail={**op_metrics, "energy_basis": basis}))
             ledger.merge(op_ledger)
             now += cycles
             pixels_total += pixels
@@ -158,7 +198,8 @@ class StochasticModel:
         metrics.update({
             "pixels": float(pixels_total),
             "switch_events": ledger.get("sne_memristor.switch", 0.0),
-            "gate_evals": ledger.get("sc_xor2.eval", 0.0) + ledger.get("sc_mux2.eval", 0.0),
+            "gate_evals": float(3 * pixels_total * arch.stream_bits
+                                if self.operator == "stochastic" else 0),
             "cycles_per_pixel": float(1 if self.operator == "binary" else arch.stream_bits),
             "pixels_per_s": pixels_total / seconds if seconds else 0.0,
         })
