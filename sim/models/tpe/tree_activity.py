@@ -151,17 +151,18 @@ def _opt2_nodes(a: IntArray, w: IntArray, lo: int, hi: int,
         nz = (code[..., None] >> (8 + np.arange(arith.DIGITS))) & 1
         return (arith.SELECT_MULTIPLIER[sel] * nz)[..., None] * ww[:, :, None, :]
 
-    pp_reg = [pps(lut[a[at(2 + d)] + 128], w[at(d)]) for d in range(4)]  # pp_r at t - d
-    l1 = [_total(_quads(p), iw) for p in pp_reg[1:]]  # l1 reg at t - d: (T, K/4, 4, N)
-    l2 = [_total(_lanes(x), iw) for x in l1[1:]]  # l2 reg at t, t - 1: (T, 4, N)
+    k = hi - lo
+    pp_r = pps(lut[a[lo - 5:hi - 2] + 128], w[lo - 3:hi])  # PP registers at t = lo - 3 .. hi - 1
+    l1 = _total(_quads(pp_r[:k + 2]), iw)  # l1 registers at lo - 2 .. hi - 1: (T, K/4, 4, N)
+    l2 = _total(_lanes(l1[:k + 1]), iw)  # l2 registers at lo - 1 .. hi - 1: (T, 4, N)
     return {"reg_code": [_u(lut[a[at(1)] + 128], 12)], "enc": [_u(lut[a[at(0)] + 128], 12)],
             "ppg": [_u(pps(lut[a[at(1)] + 128], w[at(0)]), 10)],
-            "reg_pp": [_u(pp_reg[0], 10)],
-            "reg_sum": [_u(l1[0], iw), _u(l2[0], iw),
-                        _u(_total(_digits(l2[1], iw), DOT_BITS), DOT_BITS)],
-            "cpa": [_u(x, iw) for x in _sum_chain(_quads(pp_reg[0]), iw)
-                    + _sum_chain(_lanes(l1[0]), iw)]
-            + [_u(x, DOT_BITS) for x in _sum_chain(_digits(l2[0], iw), DOT_BITS)]}
+            "reg_pp": [_u(pp_r[3:], 10)],
+            "reg_sum": [_u(l1[2:], iw), _u(l2[1:], iw),
+                        _u(_total(_digits(l2[:k], iw), DOT_BITS), DOT_BITS)],
+            "cpa": [_u(x, iw) for x in _sum_chain(_quads(pp_r[3:]), iw)
+                    + _sum_chain(_lanes(l1[2:]), iw)]
+            + [_u(x, DOT_BITS) for x in _sum_chain(_digits(l2[1:], iw), DOT_BITS)]}
 
 
 def _sext(x: IntArray, bits: int) -> IntArray:
