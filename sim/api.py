@@ -36,8 +36,10 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 
 def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
-        out_dir: str | Path | None = None, write: bool = True) -> RunOutput:
-    """Simulate one workload file, cost it and (by default) write its report files."""
+        out_dir: str | Path | None = None, write: bool = True,
+        figures: bool = True) -> RunOutput:
+    """Simulate one workload file, cost it and (by default) write its report files;
+    ``figures=False`` skips the PNG (and the matplotlib import)."""
     from sim.report.run_report import write_run_report
 
     workload = load_workload(path, overrides)
@@ -46,7 +48,8 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
     files: list[Path] = []
     if write:
         target = Path(out_dir or workload.spec.report.dir or Path("reports") / slug(result.name))
-        files = write_run_report(result, target, workload.spec.report.formats)
+        formats = [f for f in workload.spec.report.formats if figures or f != "png"]
+        files = write_run_report(result, target, formats)
     return RunOutput(workload, result, files)
 
 

@@ -38,13 +38,16 @@ def run(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="report folder")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a field, e.g. --set arch.rows=32 (repeat)")] = None,
+    no_figures: Annotated[bool, typer.Option(
+        "--no-figures", help="skip summary.png (and the matplotlib import)")] = False,
 ) -> None:
     """Simulate one workload: cycles, time, energy, area; writes reports/<name>/."""
     from sim import api
     from sim.report.summary import summary_table
 
     overrides = guarded(lambda: api.parse_overrides(set_ or []))
-    output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir))
+    output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir,
+                                     figures=not no_figures))
     out.print(summary_table(output.result, output.workload.family))
     for path in output.files:
         out.print(f"wrote {path}", markup=False)

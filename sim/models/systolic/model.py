@@ -127,6 +127,7 @@ DETAIL_SUMS = ("compute_cycles", "stall_cycles", "read_bytes", "write_bytes", "d
 """Per-op details summed over an op's GEMMs (bytes; cycles of the array clock)."""
 DETAIL_PEAKS = ("peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle")
 """Per-op details maximised over an op's GEMMs (bytes per array cycle)."""
+FLOAT_DETAILS = (*DETAIL_PEAKS, "utilisation", "compute_utilisation")
 
 
 class SystolicModel:
@@ -214,8 +215,12 @@ class SystolicModel:
                     detail[key] = max(detail.get(key, 0.0), value)
                 else:
                     detail[key] = detail.get(key, 0.0) + value * count
+        pes = self.arch.rows * self.arch.cols
+        detail["utilisation"] = macs / (pes * cycles) if cycles else 0.0
+        compute = detail.get("compute_cycles", 0)
+        detail["compute_utilisation"] = macs / (pes * compute) if compute else 0.0
         return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict(),
-                        {k: int(v) if v == int(v) else v for k, v in detail.items()})
+                        {k: v if k in FLOAT_DETAILS else int(v) for k, v in detail.items()})
 
     def run(self, trace: Trace, seed: int) -> Result:
         """Simulate ``trace`` (ops back to back on the array). ``seed`` is unused: no randomness."""
