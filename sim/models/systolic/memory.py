@@ -32,10 +32,14 @@ Two timing modes of a transfer, and of the whole schedule:
   channel) through the controller of :mod:`sim.hw.dram` (compiled path), memoised per
   (requests per channel, direction): the replay includes ACT/CAS latency, bank and row effects,
   and refresh when the transfer spans a refresh interval.
-* ``fast``: analytic. A transfer costs the first-access latency (tRCD + CL + burst) plus its
-  bytes at the sustained bandwidth of a long sequential stream (:func:`stream_efficiency`, which
-  includes refresh); the schedule is the steady-state bound ``L(first) + sum_i max(F,
-  L(i+1) + W(i-1)) + W(last)`` over the fold sequence (vectorised, no per-fold Python loop).
+* ``fast``: analytic. A transfer costs the first-access latency (one request replayed on an
+  idle channel: ACT, tRCD, CAS latency, less its burst) plus one channel's share of its bursts
+  at the sustained rate of a long sequential stream (:func:`stream_efficiency`, which includes
+  refresh); the schedule is the larger of the fold chain and the DRAM busy time
+  (:func:`fast_timing`; vectorised, no per-fold Python loop).
+
+Writes are not back-pressured: the C buffer is assumed to hold outputs until the DRAM takes
+them, so a write delays only later transfers (and the end of the GEMM), never a fold.
 """
 
 from __future__ import annotations
@@ -197,15 +201,18 @@ class Transfers:
         self.cfg, self.mode = cfg, mode
         self.ratio = array_mhz / cfg.org.freq_mhz  # array cycles per DRAM cycle
         self.fill = fill_bytes_per_cycle
-        org, tm = cfg.org, cfg.timing
-        self.peak = org.channels * org.channel_bytes_per_cycle
-        self.latency = {False: tm.tRCDRD + tm.CL + org.burst_cycles,
-                        True: tm.tRCDWR + tm.CWL + org.burst_cycles}
+        org = cfg.org
+        # first-access latency: one request on an idle channel, less its burst (counted below)
+        self.latency = {w: _replayed(cfg, 1, w) - org.burst_cycles for w in (False, True)}
 
     def fast_cycles(self, nbytes: IntArray, write: bool) -> npt.NDArray[np.float64]:
-        """Analytic transfer times (array cycles) of an array of byte counts; 0 for 0 bytes."""
-        bw = self.peak * stream_efficiency(self.cfg, write)
-        dram = np.where(nbytes > 0, self.latency[write] + nbytes / bw, 0.0) * self.ratio
+        """Analytic transfer times (array cycles) of an array of byte counts; 0 for 0 bytes:
+        first-access latency plus one channel's share of the bursts at the sustained rate."""
+        org = self.cfg.org
+        requests = -(-nbytes // org.request_bytes)
+        per_channel = -(-requests // org.channels)
+        busy = per_channel * org.burst_cycles / stream_efficiency(self.cfg, write)
+        dram = np.where(nbytes > 0, self.latency[write] + busy, 0.0) * self.ratio
         return np.maximum(dram, nbytes / self.fill) if self.fill else dram
 
     def event_cycles(self, nbytes: int, write: bool) -> int:
@@ -257,20 +264,21 @@ def event_timing(folds: Folds, fold_cycles: int, xfer: Transfers) -> Timing:
 
 
 def fast_timing(folds: Folds, fold_cycles: int, xfer: Transfers) -> Timing:
-    """Analytic bound over the fold sequence (array cycles): ``L(first) + sum_i step_i +
-    W(last)``, with the step from fold i to fold i+1 ``max(F, L(i+1) + W(i-1))`` when fold i+1
-    is prefetched during fold i (double-buffered or streamed) and ``L(i+1) + max(F, W(i-1))``
-    when its load must wait for fold i to end (single-buffered).
+    """Analytic bound (array cycles): the larger of the fold chain and the DRAM's busy time.
+
+    Fold chain: ``L(first) + sum_i step_i + W(last)``, the step from fold i to fold i+1 being
+    ``max(F, L(i+1))`` when fold i+1 is prefetched during fold i (double-buffered or streamed)
+    and ``F + L(i+1)`` when its load must wait for fold i to end (single-buffered). DRAM: all
+    loads and writes back to back (writes drain in the background, so they only count here).
     """
     load = xfer.fast_cycles(folds.read, False)
     wr = xfer.fast_cycles(folds.write, True)
     n = len(load)
     nxt = np.append(load[1:], 0.0)
-    prev_w = np.insert(wr[:-1], 0, 0.0)
     single = np.append(folds.buffering[1:] == SINGLE, False)
-    steps = np.where(single, nxt + np.maximum(fold_cycles, prev_w),
-                     np.maximum(fold_cycles, nxt + prev_w))
-    total = int(np.ceil(load[0] + steps.sum() + wr[-1]))
+    steps = np.where(single, fold_cycles + nxt, np.maximum(fold_cycles, nxt))
+    chain = load[0] + steps.sum() + wr[-1]
+    total = int(np.ceil(max(chain, load.sum() + wr.sum())))
     peak_r = float((folds.read[1:] / np.maximum(load[1:], 1.0)).max()) if n > 1 else 0.0
     w_mask = folds.write > 0
     peak_w = float((folds.write[w_mask] / np.maximum(wr[w_mask], 1.0)).max()) \
