@@ -175,8 +175,19 @@ class SystolicDriver:
                     total += cycles
                     view = out[rows, cols]
                     view[:, :] = tile[: view.shape[0], : view.shape[1]]
+        elif DATAFLOW == "IS":  # rows <- K, columns <- M, time <- N: C^T = B^T @ A^T
+            for mf in range(ceil_div(m, COLS)):
+                cols = slice(mf * COLS, (mf + 1) * COLS)
+                psum = np.zeros((n, COLS), dtype=np.int32)
+                for kf in range(ceil_div(k, ROWS)):
+                    ks = slice(kf * ROWS, (kf + 1) * ROWS)
+                    psum, cycles = await self.ws_fold(
+                        _pad(b[ks, :].T, n, ROWS), _pad(a[cols, ks].T, ROWS, COLS), psum)
+                    total += cycles
+                view = out[cols, :]
+                view[:, :] = psum[:, : view.shape[0]].T
         else:
-            raise ValueError(f"unsupported DATAFLOW {DATAFLOW!r}; accepted: WS, OS")
+            raise ValueError(f"unsupported DATAFLOW {DATAFLOW!r}; accepted: WS, OS, IS")
         return out, total
 
 
@@ -276,9 +287,9 @@ async def test_alternating_signs(dut: Any) -> None:
                      [("checkerboard", a, b), ("alternating-rows", a, b_rows)])
 
 
-@cocotb.test(skip=DATAFLOW != "WS")
+@cocotb.test(skip=DATAFLOW not in ("WS", "IS"))
 async def test_psum_wraps(dut: Any) -> None:
-    """WS psum input near the int32 limits: the column sums must wrap at 32 bits."""
+    """WS / IS psum input near the int32 limits: the column sums must wrap at 32 bits."""
     drv = SystolicDriver(dut)
     await drv.reset()
     rng = np.random.default_rng(7)

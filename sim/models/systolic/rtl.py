@@ -15,9 +15,9 @@ KERNEL = RtlKernel(
     parameter_sets=tuple(
         {"DATAFLOW": dataflow, "ROWS": size, "COLS": size, "T_MAX": 64}
         for size in (4, 8)
-        for dataflow in ("WS", "OS")
+        for dataflow in ("WS", "OS", "IS")
     ),
-    summary="int8 systolic GEMM folds (WS, OS) vs sim.hw.systolic",
+    summary="int8 systolic GEMM folds (WS, OS, IS) vs sim.hw.systolic",
 )
 
 
