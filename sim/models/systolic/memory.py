@@ -44,12 +44,11 @@ them, so a write delays only later transfers (and the end of the GEMM), never a 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import Field
 
 from sim.core.errors import SimError
@@ -61,7 +60,6 @@ from sim.spec.base import StrictModel
 
 MemoryMode = Literal["ideal", "fast", "event"]
 ACC_BYTES = ACCUMULATOR_BITS // 8
-IntArray = npt.NDArray[np.int64]
 # buffering of a fold's operands: double-buffered, single-buffered, streamed
 DOUBLE, SINGLE, STREAM = 0, 1, 2
 
@@ -107,71 +105,113 @@ class Buffers:
 
 
 @dataclass(frozen=True)
-class Folds:
-    """Per fold, in execution order: DRAM bytes read per operand and written, buffering."""
+class FoldTraffic:
+    """One fold: DRAM bytes read per operand before it, bytes written after it, buffering."""
 
-    a: IntArray
-    b: IntArray
-    psum_read: IntArray
-    write: IntArray
-    buffering: IntArray
+    a: int
+    b: int
+    psum_read: int
+    write: int
+    buffering: int
 
     @property
-    def read(self) -> IntArray:
-        """All DRAM bytes read before each fold."""
+    def read(self) -> int:
+        """All DRAM bytes read before the fold."""
         return self.a + self.b + self.psum_read
 
 
-def fold_plan(shape: GemmShape, rows: int, cols: int, dataflow: Dataflow,
-              buffers: Buffers) -> Folds:
-    """DRAM traffic and buffering of every fold of one GEMM (see the module docstring)."""
-    sr, sc, t = mapping(shape, dataflow)
-    nr, nc = fold_counts(shape, rows, cols, dataflow)
-    r = np.tile(np.arange(nr, dtype=np.int64), nc)
-    c = np.repeat(np.arange(nc, dtype=np.int64), nr)
-    r_size = np.minimum(rows, sr - r * rows)
-    c_size = np.minimum(cols, sc - c * cols)
-    first_pass = c == 0
-    a_total, b_total = shape.m * shape.k, shape.k * shape.n
-    a_res, b_res = a_total <= buffers.a, b_total <= buffers.b
-    zero = np.zeros_like(r)
-    if dataflow == "OS":  # A tile r (rows x K), B tile c (K x cols), outputs every fold
-        a_tile, b_tile = r_size * t, c_size * t
-        a_new = _new_tiles(first_pass, a_res, nr)
-        b_new = r == 0
-        a = np.where(a_new, a_tile, 0)
-        b = np.where(b_new, b_tile, 0)
-        return Folds(a, b, zero, r_size * c_size * ACC_BYTES,
-                     np.maximum(_buf_arr(a_tile, buffers.a), _buf_arr(b_tile, buffers.b)))
-    stationary = r_size * c_size  # WS: B[k, n] tile; IS: A[k, m] tile
-    streamed = t * r_size  # WS: A[M, k-range]; IS: B[k-range, N]
-    resident = a_res if dataflow == "WS" else b_res
-    s_new = _new_tiles(first_pass, resident, nr)
-    s_bytes = np.where(s_new, streamed, 0)
-    a, b = (s_bytes, stationary) if dataflow == "WS" else (stationary, s_bytes)
-    psum = t * c_size * ACC_BYTES
-    spill = t * min(sc, cols) * ACC_BYTES > buffers.c
-    psum_read = np.where(spill & (r > 0), psum, 0)
-    write = psum if spill else np.where(r == nr - 1, psum, 0)
-    s_cap, st_cap = (buffers.a, buffers.b) if dataflow == "WS" else (buffers.b, buffers.a)
-    buffering = np.maximum(_buf_arr(streamed, s_cap), _buf_arr(stationary, st_cap))
-    return Folds(a, b, psum_read, write, buffering)
+@dataclass(frozen=True)
+class Folds:
+    """Folds in execution order, or fold classes: ``counts[i]`` folds look like ``folds[i]``.
+
+    With classes, the first entry is the GEMM's first fold's class and the last entry its last
+    fold's (both counted once there when the GEMM has more than one fold per class).
+    """
+
+    folds: list[FoldTraffic]
+    counts: list[int]
+
+    def total(self, name: str) -> int:
+        """Sum of one :class:`FoldTraffic` field over all folds (bytes)."""
+        return sum(getattr(f, name) * n for f, n in zip(self.folds, self.counts, strict=True))
+
+    @property
+    def n(self) -> int:
+        """Number of folds."""
+        return sum(self.counts)
 
 
-def _new_tiles(first_pass: npt.NDArray[np.bool_], resident: bool,
-               row_folds: int) -> npt.NDArray[np.bool_]:
-    """Folds that fetch a tile indexed by the row fold: every fold when there are several row
-    folds (first column pass only if the operand is resident); only the very first otherwise."""
-    if row_folds > 1:
-        return first_pass | (not resident)
-    first = np.zeros_like(first_pass)
-    first[0] = True
-    return first
+def _buffering(tile: int, capacity: int) -> int:
+    if 2 * tile <= capacity:
+        return DOUBLE
+    return SINGLE if tile <= capacity else STREAM
 
 
-def _buf_arr(tile: IntArray, capacity: int) -> IntArray:
-    """Vectorised :func:`_buffering`."""
-    return np.where(2 * tile <= capacity, DOUBLE, np.where(tile <= capacity, SINGLE, STREAM))
+def _classes(n: int) -> list[tuple[int, int]]:
+    """(representative index, count): first, one middle standing for all middles, last."""
+    if n <= 2:
+        return [(i, 1) for i in range(n)]
+    return [(0, 1), (1, n - 2), (n - 1, 1)]
+
+
+class FoldPlanner:
+    """DRAM traffic and buffering of the folds of one GEMM (see the module docstring)."""
+
+    def __init__(self, shape: GemmShape, rows: int, cols: int, dataflow: Dataflow,
+                 buffers: Buffers) -> None:
+        self.sr, self.sc, self.t = mapping(shape, dataflow)
+        self.nr, self.nc = fold_counts(shape, rows, cols, dataflow)
+        self.rows, self.cols, self.dataflow, self.buffers = rows, cols, dataflow, buffers
+        a_res, b_res = shape.m * shape.k <= buffers.a, shape.k * shape.n <= buffers.b
+        # the operand whose tile is indexed by the row fold only, and whether it stays resident
+        self.resident = a_res if dataflow in ("OS", "WS") else b_res
+        self.spill = (dataflow != "OS"
+                      and self.t * min(self.sc, cols) * ACC_BYTES > buffers.c)
+
+    def _row_tile_new(self, r: int, c: int) -> bool:
+        """Whether fold (r, c) fetches its row-fold-indexed tile: with several row folds, in the
+        first column pass (every pass if not resident); with one, only the very first fold."""
+        if self.nr > 1:
+            return c == 0 or not self.resident
+        return r == 0 and c == 0
+
+    def fold(self, r: int, c: int) -> FoldTraffic:
+        """Traffic of fold (row fold r, column fold c)."""
+        r_size = min(self.rows, self.sr - r * self.rows)
+        c_size = min(self.cols, self.sc - c * self.cols)
+        t, buf = self.t, self.buffers
+        row_new = self._row_tile_new(r, c)
+        if self.dataflow == "OS":  # A tile r (rows x K), B tile c (K x cols), outputs each fold
+            a_tile, b_tile = r_size * t, c_size * t
+            return FoldTraffic(a_tile if row_new else 0, b_tile if r == 0 else 0, 0,
+                               r_size * c_size * ACC_BYTES,
+                               max(_buffering(a_tile, buf.a), _buffering(b_tile, buf.b)))
+        stationary = r_size * c_size  # WS: B[k, n] tile; IS: A[k, m] tile
+        streamed = t * r_size  # WS: A[M, k-range]; IS: B[k-range, N]
+        s_bytes = streamed if row_new else 0
+        psum = t * c_size * ACC_BYTES
+        write = psum if self.spill or r == self.nr - 1 else 0
+        if self.dataflow == "WS":
+            a, b = s_bytes, stationary
+            buffering = max(_buffering(streamed, buf.a), _buffering(stationary, buf.b))
+        else:
+            a, b = stationary, s_bytes
+            buffering = max(_buffering(streamed, buf.b), _buffering(stationary, buf.a))
+        return FoldTraffic(a, b, psum if self.spill and r > 0 else 0, write, buffering)
+
+    def all_folds(self) -> Folds:
+        """Every fold, column folds outer, row folds inner."""
+        folds = [self.fold(r, c) for c in range(self.nc) for r in range(self.nr)]
+        return Folds(folds, [1] * len(folds))
+
+    def fold_classes(self) -> Folds:
+        """At most nine classes (first / middle / last row fold x column fold), in order."""
+        folds, counts = [], []
+        for c, nc in _classes(self.nc):
+            for r, nr in _classes(self.nr):
+                folds.append(self.fold(r, c))
+                counts.append(nr * nc)
+        return Folds(folds, counts)
 
 
 @dataclass(frozen=True)
@@ -201,29 +241,36 @@ class Transfers:
         self.cfg, self.mode = cfg, mode
         self.ratio = array_mhz / cfg.org.freq_mhz  # array cycles per DRAM cycle
         self.fill = fill_bytes_per_cycle
-        org = cfg.org
-        # first-access latency: one request on an idle channel, less its burst (counted below)
-        self.latency = {w: _replayed(cfg, 1, w) - org.burst_cycles for w in (False, True)}
+        self._analytic: dict[bool, tuple[int, float]] = {}
 
-    def fast_cycles(self, nbytes: IntArray, write: bool) -> npt.NDArray[np.float64]:
-        """Analytic transfer times (array cycles) of an array of byte counts; 0 for 0 bytes:
-        first-access latency plus one channel's share of the bursts at the sustained rate."""
+    def _per_channel(self, nbytes: int) -> int:
         org = self.cfg.org
-        requests = -(-nbytes // org.request_bytes)
-        per_channel = -(-requests // org.channels)
-        busy = per_channel * org.burst_cycles / stream_efficiency(self.cfg, write)
-        dram = np.where(nbytes > 0, self.latency[write] + busy, 0.0) * self.ratio
-        return np.maximum(dram, nbytes / self.fill) if self.fill else dram
+        return ceil_div(ceil_div(nbytes, org.request_bytes), org.channels)
+
+    def _fill(self, nbytes: int) -> float:
+        return nbytes / self.fill if self.fill else 0.0
+
+    def fast_cycles(self, nbytes: int, write: bool) -> float:
+        """Analytic transfer time (array cycles) of ``nbytes``, 0 for 0 bytes: first-access
+        latency plus one channel's share of the bursts at the sustained rate."""
+        if nbytes <= 0:
+            return 0.0
+        if write not in self._analytic:
+            org = self.cfg.org
+            # first access: one request on an idle channel, less its burst (counted below)
+            latency = _replayed(self.cfg, 1, write) - org.burst_cycles
+            self._analytic[write] = (latency, org.burst_cycles / stream_efficiency(self.cfg,
+                                                                                    write))
+        latency, per_request = self._analytic[write]
+        dram = (latency + self._per_channel(nbytes) * per_request) * self.ratio
+        return max(dram, self._fill(nbytes))
 
     def event_cycles(self, nbytes: int, write: bool) -> int:
         """Replayed transfer time (array cycles) of ``nbytes``; 0 for 0 bytes."""
         if nbytes <= 0:
             return 0
-        org = self.cfg.org
-        per_channel = ceil_div(ceil_div(nbytes, org.request_bytes), org.channels)
-        dram = _replayed(self.cfg, per_channel, write) * self.ratio
-        fill = ceil_div(nbytes, self.fill) if self.fill else 0
-        return max(int(np.ceil(dram)), fill)
+        dram = _replayed(self.cfg, self._per_channel(nbytes), write) * self.ratio
+        return max(math.ceil(dram), math.ceil(self._fill(nbytes)))
 
 
 @lru_cache(maxsize=4096)
@@ -232,55 +279,59 @@ def _replayed(cfg: HbmConfig, requests: int, write: bool) -> int:
     return sequential_stream(cfg, requests, write).cycles
 
 
-def event_timing(folds: Folds, fold_cycles: int, xfer: Transfers) -> Timing:
+def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing:
     """Schedule every fold in order (exact recurrences of the module docstring)."""
-    read = folds.read.tolist()
-    write = folds.write.tolist()
-    buffering = folds.buffering.tolist()
-    n = len(read)
-    r_time = {b: xfer.event_cycles(b, False) for b in set(read)}
-    w_time = {b: xfer.event_cycles(b, True) for b in set(write)}
-    dram_free = load_end = r_time[read[0]]  # first fold's operands, before anything else
-    start = 0 if buffering[0] == STREAM else load_end
+    folds = plan.all_folds()
+    seq = folds.folds
+    r_time = {b: xfer.event_cycles(b, False) for b in {f.read for f in seq}}
+    w_time = {b: xfer.event_cycles(b, True) for b in {f.write for f in seq}}
+    dram_free = load_end = r_time[seq[0].read]  # first fold's operands, before anything else
+    start = 0 if seq[0].buffering == STREAM else load_end
     peak_r = peak_w = 0.0
     end = last_write_end = load_start = 0
-    for i in range(n):
+    for i, fold in enumerate(seq):
         if i:
-            start = load_start if buffering[i] == STREAM else max(end, load_end)
+            start = load_start if fold.buffering == STREAM else max(end, load_end)
         end = start + fold_cycles
-        if buffering[i] == STREAM:
+        if fold.buffering == STREAM:
             end = max(end, load_end)
-        if i + 1 < n:  # prefetch the next fold's operands (queued before this fold's write)
-            issue = start if buffering[i + 1] == DOUBLE else end
+        if i + 1 < len(seq):  # prefetch the next fold's operands (queued before this write)
+            nxt = seq[i + 1]
+            issue = start if nxt.buffering == DOUBLE else end
             load_start = max(dram_free, issue)
-            load_end = dram_free = load_start + r_time[read[i + 1]]
-            peak_r = max(peak_r, read[i + 1] / max(1, load_end - issue))
-        if write[i]:
+            load_end = dram_free = load_start + r_time[nxt.read]
+            peak_r = max(peak_r, nxt.read / max(1, load_end - issue))
+        if fold.write:
             w_start = max(dram_free, end)
-            dram_free = last_write_end = w_start + w_time[write[i]]
-            peak_w = max(peak_w, write[i] / max(1, dram_free - w_start))
+            dram_free = last_write_end = w_start + w_time[fold.write]
+            peak_w = max(peak_w, fold.write / max(1, dram_free - w_start))
     total = max(end, last_write_end)
-    return Timing(total, n * fold_cycles, folds, peak_r, peak_w)
+    return Timing(total, len(seq) * fold_cycles, folds, peak_r, peak_w)
 
 
-def fast_timing(folds: Folds, fold_cycles: int, xfer: Transfers) -> Timing:
+def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing:
     """Analytic bound (array cycles): the larger of the fold chain and the DRAM's busy time.
 
-    Fold chain: ``L(first) + sum_i step_i + W(last)``, the step from fold i to fold i+1 being
-    ``max(F, L(i+1))`` when fold i+1 is prefetched during fold i (double-buffered or streamed)
-    and ``F + L(i+1)`` when its load must wait for fold i to end (single-buffered). DRAM: all
-    loads and writes back to back (writes drain in the background, so they only count here).
+    Fold chain: ``L(first) + sum_(i>0) step_i + F + W(last)``, the step into fold i being
+    ``max(F, L(i))`` when fold i is prefetched during the previous fold (double-buffered or
+    streamed) and ``F + L(i)`` when its load waits for the previous fold to end
+    (single-buffered). DRAM: all loads and writes back to back (writes drain in the
+    background, so they only count here). Evaluated once per fold class, weighted by count.
     """
-    load = xfer.fast_cycles(folds.read, False)
-    wr = xfer.fast_cycles(folds.write, True)
-    n = len(load)
-    nxt = np.append(load[1:], 0.0)
-    single = np.append(folds.buffering[1:] == SINGLE, False)
-    steps = np.where(single, fold_cycles + nxt, np.maximum(fold_cycles, nxt))
-    chain = load[0] + steps.sum() + wr[-1]
-    total = int(np.ceil(max(chain, load.sum() + wr.sum())))
-    peak_r = float((folds.read[1:] / np.maximum(load[1:], 1.0)).max()) if n > 1 else 0.0
-    w_mask = folds.write > 0
-    peak_w = float((folds.write[w_mask] / np.maximum(wr[w_mask], 1.0)).max()) \
-        if w_mask.any() else 0.0
-    return Timing(max(total, n * fold_cycles), n * fold_cycles, folds, peak_r, peak_w)
+    folds = plan.fold_classes()
+    chain = busy = 0.0
+    peak_r = peak_w = 0.0
+    for i, (fold, count) in enumerate(zip(folds.folds, folds.counts, strict=True)):
+        load = xfer.fast_cycles(fold.read, False)
+        write = xfer.fast_cycles(fold.write, True)
+        step = fold_cycles + load if fold.buffering == SINGLE else max(fold_cycles, load)
+        later = count - 1 if i == 0 else count  # folds of this class after the first fold
+        chain += step * later + (load if i == 0 else 0.0)
+        busy += (load + write) * count
+        if later and fold.read:
+            peak_r = max(peak_r, fold.read / max(load, 1.0))
+        if fold.write:
+            peak_w = max(peak_w, fold.write / max(write, 1.0))
+    chain += fold_cycles + xfer.fast_cycles(folds.folds[-1].write, True)
+    compute = folds.n * fold_cycles
+    return Timing(max(math.ceil(max(chain, busy)), compute), compute, folds, peak_r, peak_w)

@@ -29,12 +29,12 @@ from sim.hw.systolic import (
 )
 from sim.models.systolic.memory import (
     Buffers,
+    FoldPlanner,
     MemorySpec,
     Timing,
     Transfers,
     event_timing,
     fast_timing,
-    fold_plan,
 )
 from sim.spec.base import ArchBase, FreqMHz, StrictModel
 from sim.workload.lowering import LOWERABLE_KINDS, to_gemms
@@ -150,10 +150,10 @@ class SystolicModel:
         cached = self._timings.get(shape)
         if cached is None:
             arch = self.arch
-            folds = fold_plan(shape, arch.rows, arch.cols, self.dataflow, self.buffers)
+            plan = FoldPlanner(shape, arch.rows, arch.cols, self.dataflow, self.buffers)
             per_fold = fold_cycles(arch.rows, arch.cols, mapping(shape, self.dataflow)[2])
             schedule = event_timing if self.transfers.mode == "event" else fast_timing
-            cached = self._timings[shape] = schedule(folds, per_fold, self.transfers)
+            cached = self._timings[shape] = schedule(plan, per_fold, self.transfers)
         return cached
 
     def gemm_ledger(self, shape: GemmShape) -> tuple[int, dict[str, float], dict[str, float]]:
@@ -169,11 +169,11 @@ class SystolicModel:
             folds_detail: dict[str, float] = {}
         else:
             folds = timing.folds
-            dram_read, dram_write = int(folds.read.sum()) * 8, int(folds.write.sum()) * 8
+            dram_read, dram_write = folds.total("read") * 8, folds.total("write") * 8
             cycles, stall = timing.total, timing.stall
             folds_detail = {
-                "dram_a_bytes": float(folds.a.sum()), "dram_b_bytes": float(folds.b.sum()),
-                "dram_psum_read_bytes": float(folds.psum_read.sum()),
+                "dram_a_bytes": folds.total("a"), "dram_b_bytes": folds.total("b"),
+                "dram_psum_read_bytes": folds.total("psum_read"),
                 "peak_dram_read_bytes_per_cycle": timing.peak_read,
                 "peak_dram_write_bytes_per_cycle": timing.peak_write}
         sram_read = ((traffic.a_reads + traffic.b_reads) * OPERAND_BITS
