@@ -109,6 +109,22 @@ def dram_replay(trace: str | Path, *, preset: str, path: str = "fast",
     return replay_run(trace, preset, load_tables(28), path, ctrl)  # DRAM rows: scales none
 
 
+def import_scalesim(cfg: str | Path, topology: str | Path, out: str | Path) -> Path:
+    """Write a workload YAML from a SCALE-Sim cfg and topology CSV (``sim import scalesim``);
+    the written file is validated by loading it back."""
+    import yaml
+
+    from sim.workload.scalesim import workload
+
+    target = Path(out)
+    doc = workload(Path(cfg), Path(topology))
+    header = (f"# Imported from SCALE-Sim: {Path(cfg).name} + {Path(topology).name} "
+              "(sim import scalesim)\n")
+    target.write_text(header + yaml.safe_dump(doc, sort_keys=False, width=100), encoding="utf-8")
+    load_workload(target)
+    return target
+
+
 def rtl_test(kernel: str) -> int:
     """Run the cocotb benches of one RTL kernel; returns the number of failures."""
     try:

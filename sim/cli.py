@@ -307,6 +307,23 @@ def dram_replay(
         out.print(line, markup=False)
 
 
+import_app = typer.Typer(no_args_is_help=True, help="Convert other simulators' inputs.")
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("scalesim")
+def import_scalesim(
+    cfg: Annotated[Path, typer.Argument(help="SCALE-Sim .cfg file")],
+    topology: Annotated[Path, typer.Argument(help="SCALE-Sim topology CSV (GEMM or conv form)")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="workload YAML to write")],
+) -> None:
+    """Write a systolic workload from a SCALE-Sim config and topology (layers -> GEMMs)."""
+    from sim import api
+
+    written = guarded(lambda: api.import_scalesim(cfg, topology, out_file))
+    out.print(f"wrote {written}", markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="sim")
