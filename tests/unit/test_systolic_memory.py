@@ -107,3 +107,32 @@ def test_sram_fill_port_limits_transfers() -> None:
 def test_bad_memory_preset_is_a_validation_error() -> None:
     with pytest.raises(ValueError, match=r"unknown memory\.preset"):
         arch(preset="nope")
+
+
+def os_arch(drain: str, mode: str) -> SystolicArch:
+    return SystolicArch.model_validate({
+        "version": 1, "family": "systolic", "rows": 4, "cols": 4, "dataflow": "OS",
+        "os_drain": drain, "memory": {"mode": mode, "bandwidth_gbs": 4.0}})
+
+
+def test_overlapped_drain_exposes_only_the_last_drain() -> None:
+    # OS 4x4, M=9, N=7, K=11: 3 x 2 folds of R + C + T - 2 = 17 cycles, then one drain of 4.
+    result = SystolicModel(os_arch("overlapped", "ideal")).run(one_gemm(9, 7, 11), 0)
+    assert result.cycles == 6 * 17 + 4
+    serial = SystolicModel(os_arch("serial", "ideal")).run(one_gemm(9, 7, 11), 0)
+    assert serial.cycles == 6 * (17 + 4)
+
+
+@pytest.mark.parametrize("mode", ["fast", "event"])
+@pytest.mark.parametrize("shape", [(9, 7, 11), (64, 64, 3), (16, 40, 200)])
+def test_overlapped_drain_never_slower_with_memory(mode: str, shape: tuple[int, int, int]) -> None:
+    trace = one_gemm(*shape)
+    overlapped = SystolicModel(os_arch("overlapped", mode)).run(trace, 0).cycles
+    assert overlapped <= SystolicModel(os_arch("serial", mode)).run(trace, 0).cycles
+
+
+def test_os_drain_ignored_by_weight_stationary() -> None:
+    ws = {"version": 1, "family": "systolic", "rows": 4, "cols": 4, "dataflow": "WS"}
+    a = SystolicModel(SystolicArch.model_validate({**ws, "os_drain": "overlapped"}))
+    b = SystolicModel(SystolicArch.model_validate(ws))
+    assert a.run(one_gemm(9, 7, 11), 0).cycles == b.run(one_gemm(9, 7, 11), 0).cycles

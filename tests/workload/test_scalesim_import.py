@@ -47,6 +47,22 @@ def test_imported_layers_match_scalesim_up_to_documented_terms(
         assert op.cycles == expected, f"{dataflow} {array} {op.name}"
 
 
+@pytest.mark.parametrize(("array", "form"), [(8, "gemm"), (8, "conv"), (32, "gemm"),
+                                             (32, "conv")])
+def test_overlapped_drain_leaves_only_the_final_drain(tmp_path: Path, array: int,
+                                                      form: str) -> None:
+    """OS with shadow accumulators: ours = SCALE-Sim's + 1 (count vs index) + R (the last
+    fold's drain, which nothing overlaps), on every layer."""
+    out = api.import_scalesim(FIXTURES / f"os_{array}.cfg", FIXTURES / f"topo_{form}.csv",
+                              tmp_path / "w.yaml")
+    overrides = api.parse_overrides(["arch.os_drain=overlapped"])
+    result = api.run(out, overrides=overrides, write=False).result
+    rows = [r for r in reference()
+            if (r["dataflow"], int(r["array"]), r["form"]) == ("OS", array, form)]
+    for op, row in zip(result.ops, rows, strict=True):
+        assert op.cycles == int(row["scalesim_total_cycles"]) + 1 + array, op.name
+
+
 def test_conv_lowering_uses_scalesim_output_size(tmp_path: Path) -> None:
     topo = tmp_path / "t.csv"
     # 20x20 input, 5x5 filter, stride 3: SCALE-Sim's ceil((20-5+3)/3) = 6 outputs per side

@@ -279,8 +279,9 @@ def _replayed(cfg: HbmConfig, requests: int, write: bool) -> int:
     return sequential_stream(cfg, requests, write).cycles
 
 
-def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing:
-    """Schedule every fold in order (exact recurrences of the module docstring)."""
+def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int = 0) -> Timing:
+    """Schedule every fold in order (exact recurrences of the module docstring); ``tail``
+    cycles (an exposed final drain) end the last fold."""
     folds = plan.all_folds()
     seq = folds.folds
     r_time = {b: xfer.event_cycles(b, False) for b in {f.read for f in seq}}
@@ -292,7 +293,7 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing
     for i, fold in enumerate(seq):
         if i:
             start = load_start if fold.buffering == STREAM else max(end, load_end)
-        end = start + fold_cycles
+        end = start + fold_cycles + (tail if i == len(seq) - 1 else 0)
         if fold.buffering == STREAM:
             end = max(end, load_end)
         if i + 1 < len(seq):  # prefetch the next fold's operands (queued before this write)
@@ -306,17 +307,18 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing
             dram_free = last_write_end = w_start + w_time[fold.write]
             peak_w = max(peak_w, fold.write / max(1, dram_free - w_start))
     total = max(end, last_write_end)
-    return Timing(total, len(seq) * fold_cycles, folds, peak_r, peak_w)
+    return Timing(total, len(seq) * fold_cycles + tail, folds, peak_r, peak_w)
 
 
-def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing:
+def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int = 0) -> Timing:
     """Analytic bound (array cycles): the larger of the fold chain and the DRAM's busy time.
 
     Fold chain: ``L(first) + sum_(i>0) step_i + F + W(last)``, the step into fold i being
     ``max(F, L(i))`` when fold i is prefetched during the previous fold (double-buffered or
     streamed) and ``F + L(i)`` when its load waits for the previous fold to end
     (single-buffered). DRAM: all loads and writes back to back (writes drain in the
-    background, so they only count here). Evaluated once per fold class, weighted by count.
+    background, so they only count here). ``tail`` cycles (an exposed final drain) end the
+    last fold. Evaluated once per fold class, weighted by count.
     """
     folds = plan.fold_classes()
     chain = busy = 0.0
@@ -332,6 +334,6 @@ def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers) -> Timing:
             peak_r = max(peak_r, fold.read / max(load, 1.0))
         if fold.write:
             peak_w = max(peak_w, fold.write / max(write, 1.0))
-    chain += fold_cycles + xfer.fast_cycles(folds.folds[-1].write, True)
-    compute = folds.n * fold_cycles
+    chain += fold_cycles + tail + xfer.fast_cycles(folds.folds[-1].write, True)
+    compute = folds.n * fold_cycles + tail
     return Timing(max(math.ceil(max(chain, busy)), compute), compute, folds, peak_r, peak_w)

@@ -74,6 +74,10 @@ class SystolicArch(ArchBase):
     """Array columns C (PEs)."""
     dataflow: Literal["OS", "WS", "IS"] = "WS"
     """Output-, weight- or input-stationary."""
+    os_drain: Literal["serial", "overlapped"] = "serial"
+    """OS only: ``serial`` drains the accumulators after each fold (R cycles per fold);
+    ``overlapped`` adds shadow accumulators that drain while the next fold runs (only the last
+    drain is exposed). Ignored by WS and IS."""
     freq_mhz: FreqMHz = 1000.0
     """Clock frequency (MHz)."""
     sram: SramBuffers = Field(default_factory=lambda: SramBuffers(a_kib=256, b_kib=256, c_kib=256))
@@ -136,6 +140,7 @@ class SystolicModel:
     def __init__(self, arch: SystolicArch) -> None:
         self.arch = arch
         self.dataflow: Dataflow = arch.dataflow
+        self.overlap_drain = arch.dataflow == "OS" and arch.os_drain == "overlapped"
         self.buffers: Buffers = arch.sram.buffers()
         mode = arch.memory.mode
         self.transfers = None if mode == "ideal" else Transfers(
@@ -151,15 +156,18 @@ class SystolicModel:
         if cached is None:
             arch = self.arch
             plan = FoldPlanner(shape, arch.rows, arch.cols, self.dataflow, self.buffers)
-            per_fold = fold_cycles(arch.rows, arch.cols, mapping(shape, self.dataflow)[2])
+            temporal = mapping(shape, self.dataflow)[2]
+            per_fold, tail = fold_cycles(arch.rows, arch.cols, temporal), 0
+            if self.overlap_drain:  # the drain leaves the fold; the last one is exposed
+                per_fold, tail = per_fold - arch.rows, arch.rows
             schedule = event_timing if self.transfers.mode == "event" else fast_timing
-            cached = self._timings[shape] = schedule(plan, per_fold, self.transfers)
+            cached = self._timings[shape] = schedule(plan, per_fold, self.transfers, tail)
         return cached
 
     def gemm_ledger(self, shape: GemmShape) -> tuple[int, dict[str, float], dict[str, float]]:
         """(cycles, action counts, details) of one GEMM."""
         arch = self.arch
-        compute = gemm_cycles(shape, arch.rows, arch.cols, self.dataflow)
+        compute = gemm_cycles(shape, arch.rows, arch.cols, self.dataflow, self.overlap_drain)
         traffic = sram_traffic(shape, arch.rows, arch.cols, self.dataflow)
         timing = self.memory_timing(shape)
         if timing is None:

@@ -12,12 +12,13 @@ KERNEL = RtlKernel(
     sources=("systolic_ws.sv", "systolic_os.sv", "systolic.sv"),
     toplevel="systolic",
     test_module="tb_systolic",
-    parameter_sets=tuple(
+    parameter_sets=(*(
         {"DATAFLOW": dataflow, "ROWS": size, "COLS": size, "T_MAX": 64}
         for size in (4, 8)
         for dataflow in ("WS", "OS", "IS")
-    ),
-    summary="int8 systolic GEMM folds (WS, OS, IS) vs sim.hw.systolic",
+    ), *({"DATAFLOW": "OS", "ROWS": size, "COLS": size, "T_MAX": 64, "OVERLAP_DRAIN": 1}
+         for size in (4, 8))),
+    summary="int8 systolic GEMM folds (WS, OS, OS with overlapped drain, IS) vs sim.hw.systolic",
 )
 
 
