@@ -21,7 +21,7 @@ if importlib.util.find_spec("cocotb") is None or (
                 "pip install 'accel-sim[rtl]'", allow_module_level=True)
 
 KERNEL = get_kernel("systolic")
-PARAMS = {f"{p['DATAFLOW']}{'-overlap' if p.get('OVERLAP_DRAIN') else ''}-{p['ROWS']}x{p['COLS']}": p
+PARAMS = {f"{p['DATAFLOW']}{'-overlap' * bool(p.get('OVERLAP_DRAIN'))}-{p['ROWS']}x{p['COLS']}": p
           for p in KERNEL.parameter_sets}
 
 
