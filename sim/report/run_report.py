@@ -1,6 +1,6 @@
 """Files of one run: ``result.json``, ``ops.csv`` and ``summary.png`` in the report folder, plus
 ``compute_report.csv`` and ``bandwidth_report.csv`` when the family records per-op compute and
-stall cycles (as SCALE-Sim's COMPUTE_REPORT and BANDWIDTH_REPORT)."""
+stall cycles (as SCALE-Sim's COMPUTE_REPORT and BANDWIDTH_REPORT), with ``timeline.png``."""
 
 from __future__ import annotations
 
@@ -87,4 +87,9 @@ def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> li
 
         files.append(folder / "summary.png")
         summary_figure(result, files[-1])
+        if any("stall_cycles" in op.detail for op in result.ops):
+            from sim.report.figures import timeline_figure
+
+            files.append(folder / "timeline.png")
+            timeline_figure(result, files[-1])
     return files

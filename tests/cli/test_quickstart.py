@@ -31,7 +31,8 @@ def test_console_script_runs_quickstart(repo: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "reports/quickstart-minilm-layer-on-systolic-16x16"
     assert {p.name for p in folder.iterdir()} == {"result.json", "ops.csv", "summary.png",
-                                                  "compute_report.csv", "bandwidth_report.csv"}
+                                                  "compute_report.csv", "bandwidth_report.csv",
+                                                  "timeline.png"}
     result = json.loads((folder / "result.json").read_text())
     # The first op is a 128 x 1152 x 384 GEMM on the 16x16 WS array.
     rows = list(csv.DictReader((folder / "ops.csv").read_text().splitlines()))
@@ -40,6 +41,7 @@ def test_console_script_runs_quickstart(repo: Path, tmp_path: Path) -> None:
     assert result["metrics"]["energy_pj"] > 0 and result["metrics"]["area_mm2"] > 0
     assert "cycles" in done.stdout and "GOPS/W" in done.stdout
     assert (folder / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     compute = list(csv.DictReader((folder / "compute_report.csv").read_text().splitlines()))
     assert [r["total_cycles"] for r in compute] == [r["cycles"] for r in rows]
     assert all(int(r["stall_cycles"]) == 0 for r in compute)  # ideal memory: no stalls

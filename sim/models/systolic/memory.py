@@ -20,7 +20,9 @@ its data arrives and cannot finish before the transfer does. A fold is as constr
 most constrained operand.
 
 **DRAM.** One queue, in issue order: the prefetch of fold i+1 (issued when fold i starts), then
-the write of fold i's outputs (issued when it ends). A transfer of ``n`` bytes is spread over all
+the write of fold i's outputs (issued when it ends). A transfer occupies the queue for its data
+time; its first-access latency delays only its own completion (the controller pipelines it under
+the next transfer). A transfer of ``n`` bytes is spread over all
 channels (sequential addresses interleave across them); its time is converted from the DRAM
 clock to the array clock and is at least ``n / (banks * bank_bytes)`` array cycles when the SRAM
 fill port is limited (``sram.banks``, ``sram.bank_bytes``).
@@ -250,27 +252,35 @@ class Transfers:
     def _fill(self, nbytes: int) -> float:
         return nbytes / self.fill if self.fill else 0.0
 
-    def fast_cycles(self, nbytes: int, write: bool) -> float:
-        """Analytic transfer time (array cycles) of ``nbytes``, 0 for 0 bytes: first-access
-        latency plus one channel's share of the bursts at the sustained rate."""
-        if nbytes <= 0:
-            return 0.0
-        if write not in self._analytic:
-            org = self.cfg.org
-            # first access: one request on an idle channel, less its burst (counted below)
-            latency = _replayed(self.cfg, 1, write) - org.burst_cycles
-            self._analytic[write] = (latency, org.burst_cycles / stream_efficiency(self.cfg,
-                                                                                    write))
-        latency, per_request = self._analytic[write]
-        dram = (latency + self._per_channel(nbytes) * per_request) * self.ratio
-        return max(dram, self._fill(nbytes))
+    def _latency(self, write: bool) -> int:
+        """First-access latency (DRAM cycles): one request replayed on an idle channel, less
+        its burst."""
+        return _replayed(self.cfg, 1, write) - self.cfg.org.burst_cycles
 
-    def event_cycles(self, nbytes: int, write: bool) -> int:
-        """Replayed transfer time (array cycles) of ``nbytes``; 0 for 0 bytes."""
+    def fast_cycles(self, nbytes: int, write: bool) -> tuple[float, float]:
+        """Analytic (DRAM occupancy, completion time) of ``nbytes`` in array cycles, (0, 0) for
+        0 bytes: one channel's share of the bursts at the sustained rate occupies the DRAM; the
+        first-access latency is added to the completion only (the controller pipelines it
+        under the next transfer)."""
         if nbytes <= 0:
-            return 0
-        dram = _replayed(self.cfg, self._per_channel(nbytes), write) * self.ratio
-        return max(math.ceil(dram), math.ceil(self._fill(nbytes)))
+            return 0.0, 0.0
+        if write not in self._analytic:
+            self._analytic[write] = (self._latency(write), self.cfg.org.burst_cycles
+                                     / stream_efficiency(self.cfg, write))
+        latency, per_request = self._analytic[write]
+        occupancy = max(self._per_channel(nbytes) * per_request * self.ratio, self._fill(nbytes))
+        return occupancy, occupancy + latency * self.ratio
+
+    def event_cycles(self, nbytes: int, write: bool) -> tuple[int, int]:
+        """Replayed (DRAM occupancy, completion time) of ``nbytes`` in array cycles, (0, 0) for
+        0 bytes: the replay's duration is the completion; less the first-access latency it is
+        the occupancy."""
+        if nbytes <= 0:
+            return 0, 0
+        replay = _replayed(self.cfg, self._per_channel(nbytes), write)
+        fill = math.ceil(self._fill(nbytes))
+        occupancy = max(math.ceil((replay - self._latency(write)) * self.ratio), fill)
+        return occupancy, max(math.ceil(replay * self.ratio), fill)
 
 
 @lru_cache(maxsize=4096)
@@ -286,7 +296,7 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
     seq = folds.folds
     r_time = {b: xfer.event_cycles(b, False) for b in {f.read for f in seq}}
     w_time = {b: xfer.event_cycles(b, True) for b in {f.write for f in seq}}
-    dram_free = load_end = r_time[seq[0].read]  # first fold's operands, before anything else
+    dram_free, load_end = r_time[seq[0].read]  # first fold's operands, before anything else
     start = 0 if seq[0].buffering == STREAM else load_end
     peak_r = peak_w = 0.0
     end = last_write_end = load_start = 0
@@ -300,12 +310,15 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
             nxt = seq[i + 1]
             issue = start if nxt.buffering == DOUBLE else end
             load_start = max(dram_free, issue)
-            load_end = dram_free = load_start + r_time[nxt.read]
+            occupancy, done = r_time[nxt.read]
+            dram_free, load_end = load_start + occupancy, load_start + done
             peak_r = max(peak_r, nxt.read / max(1, load_end - issue))
         if fold.write:
             w_start = max(dram_free, end)
-            dram_free = last_write_end = w_start + w_time[fold.write]
-            peak_w = max(peak_w, fold.write / max(1, dram_free - w_start))
+            occupancy, done = w_time[fold.write]
+            dram_free = w_start + occupancy
+            last_write_end = max(last_write_end, w_start + done)
+            peak_w = max(peak_w, fold.write / max(1, done))
     total = max(end, last_write_end)
     return Timing(total, len(seq) * fold_cycles + tail, folds, peak_r, peak_w)
 
@@ -316,24 +329,25 @@ def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int 
     Fold chain: ``L(first) + sum_(i>0) step_i + F + W(last)``, the step into fold i being
     ``max(F, L(i))`` when fold i is prefetched during the previous fold (double-buffered or
     streamed) and ``F + L(i)`` when its load waits for the previous fold to end
-    (single-buffered). DRAM: all loads and writes back to back (writes drain in the
-    background, so they only count here). ``tail`` cycles (an exposed final drain) end the
-    last fold. Evaluated once per fold class, weighted by count.
+    (single-buffered); L and W are completion times. DRAM: the occupancies of all loads and
+    writes back to back (writes drain in the background, so they only count here). ``tail``
+    cycles (an exposed final drain) end the last fold. Evaluated once per fold class, weighted
+    by count.
     """
     folds = plan.fold_classes()
     chain = busy = 0.0
     peak_r = peak_w = 0.0
     for i, (fold, count) in enumerate(zip(folds.folds, folds.counts, strict=True)):
-        load = xfer.fast_cycles(fold.read, False)
-        write = xfer.fast_cycles(fold.write, True)
+        load_busy, load = xfer.fast_cycles(fold.read, False)
+        write_busy, write = xfer.fast_cycles(fold.write, True)
         step = fold_cycles + load if fold.buffering == SINGLE else max(fold_cycles, load)
         later = count - 1 if i == 0 else count  # folds of this class after the first fold
         chain += step * later + (load if i == 0 else 0.0)
-        busy += (load + write) * count
+        busy += (load_busy + write_busy) * count
         if later and fold.read:
             peak_r = max(peak_r, fold.read / max(load, 1.0))
         if fold.write:
             peak_w = max(peak_w, fold.write / max(write, 1.0))
-    chain += fold_cycles + tail + xfer.fast_cycles(folds.folds[-1].write, True)
+    chain += fold_cycles + tail + xfer.fast_cycles(folds.folds[-1].write, True)[1]
     compute = folds.n * fold_cycles + tail
     return Timing(max(math.ceil(max(chain, busy)), compute), compute, folds, peak_r, peak_w)
