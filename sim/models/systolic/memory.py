@@ -133,9 +133,15 @@ class Folds:
     folds: list[FoldTraffic]
     counts: list[int]
 
-    def total(self, name: str) -> int:
-        """Sum of one :class:`FoldTraffic` field over all folds (bytes)."""
-        return sum(getattr(f, name) * n for f, n in zip(self.folds, self.counts, strict=True))
+    def totals(self) -> tuple[int, int, int, int]:
+        """Bytes over all folds: (A read, B read, partial sums read back, written)."""
+        a = b = p = w = 0
+        for f, n in zip(self.folds, self.counts, strict=True):
+            a += f.a * n
+            b += f.b * n
+            p += f.psum_read * n
+            w += f.write * n
+        return a, b, p, w
 
     @property
     def n(self) -> int:
@@ -149,11 +155,13 @@ def _buffering(tile: int, capacity: int) -> int:
     return SINGLE if tile <= capacity else STREAM
 
 
-def _classes(n: int) -> list[tuple[int, int]]:
+def _classes(n: int) -> tuple[tuple[int, int], ...]:
     """(representative index, count): first, one middle standing for all middles, last."""
-    if n <= 2:
-        return [(i, 1) for i in range(n)]
-    return [(0, 1), (1, n - 2), (n - 1, 1)]
+    if n == 1:
+        return ((0, 1),)
+    if n == 2:
+        return ((0, 1), (1, 1))
+    return ((0, 1), (1, n - 2), (n - 1, 1))
 
 
 class FoldPlanner:
@@ -244,6 +252,7 @@ class Transfers:
         self.ratio = array_mhz / cfg.org.freq_mhz  # array cycles per DRAM cycle
         self.fill = fill_bytes_per_cycle
         self._analytic: dict[bool, tuple[int, float]] = {}
+        self._fast: dict[tuple[int, bool], tuple[float, float]] = {}
 
     def _per_channel(self, nbytes: int) -> int:
         org = self.cfg.org
@@ -264,12 +273,16 @@ class Transfers:
         under the next transfer)."""
         if nbytes <= 0:
             return 0.0, 0.0
+        known = self._fast.get((nbytes, write))
+        if known is not None:
+            return known
         if write not in self._analytic:
             self._analytic[write] = (self._latency(write), self.cfg.org.burst_cycles
                                      / stream_efficiency(self.cfg, write))
         latency, per_request = self._analytic[write]
         occupancy = max(self._per_channel(nbytes) * per_request * self.ratio, self._fill(nbytes))
-        return occupancy, occupancy + latency * self.ratio
+        out = self._fast[nbytes, write] = (occupancy, occupancy + latency * self.ratio)
+        return out
 
     def event_cycles(self, nbytes: int, write: bool) -> tuple[int, int]:
         """Replayed (DRAM occupancy, completion time) of ``nbytes`` in array cycles, (0, 0) for

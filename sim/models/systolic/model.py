@@ -176,12 +176,12 @@ class SystolicModel:
             cycles, stall = compute, 0
             folds_detail: dict[str, float] = {}
         else:
-            folds = timing.folds
-            dram_read, dram_write = folds.total("read") * 8, folds.total("write") * 8
+            a_bytes, b_bytes, psum_bytes, written = timing.folds.totals()
+            dram_read, dram_write = (a_bytes + b_bytes + psum_bytes) * 8, written * 8
             cycles, stall = timing.total, timing.stall
             folds_detail = {
-                "dram_a_bytes": folds.total("a"), "dram_b_bytes": folds.total("b"),
-                "dram_psum_read_bytes": folds.total("psum_read"),
+                "dram_a_bytes": a_bytes, "dram_b_bytes": b_bytes,
+                "dram_psum_read_bytes": psum_bytes,
                 "peak_dram_read_bytes_per_cycle": timing.peak_read,
                 "peak_dram_write_bytes_per_cycle": timing.peak_write}
         sram_read = ((traffic.a_reads + traffic.b_reads) * OPERAND_BITS
