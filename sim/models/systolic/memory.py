@@ -19,29 +19,33 @@ fold's tile is fetched while the current fold computes. One that fits once is si
 its data arrives and cannot finish before the transfer does. A fold is as constrained as its
 most constrained operand.
 
-**DRAM.** One queue, in issue order: the prefetch of fold i+1 (issued when fold i starts), then
-the write of fold i's outputs (issued when it ends). A transfer occupies the queue for its data
-time; its first-access latency delays only its own completion (the controller pipelines it under
-the next transfer). A transfer of ``n`` bytes is spread over all
-channels (sequential addresses interleave across them); its time is converted from the DRAM
-clock to the array clock and is at least ``n / (banks * bank_bytes)`` array cycles when the SRAM
-fill port is limited (``sram.banks``, ``sram.bank_bytes``).
+**DRAM.** Reads first: the prefetch of fold i+1 is issued when fold i starts (double-buffered)
+or ends; reads are served in issue order. Output writes (issued when a fold ends) wait in the C
+buffer and use the DRAM's idle time between reads; whatever is left is written after the last
+fold. A transfer occupies the DRAM for its data time; its first-access latency delays only its
+own completion (the controller pipelines it under the next transfer). A transfer of ``n``
+bytes is spread over all channels (sequential addresses interleave across them); its time is
+converted from the DRAM clock to the array clock and is at least ``n / (banks * bank_bytes)``
+array cycles when the SRAM fill port is limited (``sram.banks``, ``sram.bank_bytes``). A
+spilled partial-sum tile counts as a tile of the C buffer for the buffering rule.
 
 Two timing modes of a transfer, and of the whole schedule:
 
-* ``event``: every fold is scheduled in order with the exact recurrences above; each transfer's
-  DRAM time is a replay of one channel's share of its requests (sequential addresses of that
-  channel) through the controller of :mod:`sim.hw.dram` (compiled path), memoised per
-  (requests per channel, direction): the replay includes ACT/CAS latency, bank and row effects,
-  and refresh when the transfer spans a refresh interval.
-* ``fast``: analytic. A transfer costs the first-access latency (one request replayed on an
-  idle channel: ACT, tRCD, CAS latency, less its burst) plus one channel's share of its bursts
-  at the sustained rate of a long sequential stream (:func:`stream_efficiency`, which includes
-  refresh); the schedule is the larger of the fold chain and the DRAM busy time
-  (:func:`fast_timing`; vectorised, no per-fold Python loop).
+* ``event``: every fold is scheduled in order with the recurrences above; each transfer's DRAM
+  time is a replay of one channel's share of its requests (sequential addresses of that
+  channel) through the controller of :mod:`sim.hw.dram` (compiled path), started at the
+  transfer's phase of the refresh schedule (16 buckets per refresh interval) and memoised per
+  (requests per channel, direction, phase): the replay includes ACT/CAS latency, bank and row
+  effects, and any refresh that falls inside the transfer.
+* ``fast``: analytic. A transfer occupies the DRAM for one channel's share of its bursts at the
+  sustained rate of a long sequential stream (:func:`stream_efficiency`, which includes
+  refresh) and completes a first-access latency later (one request replayed on an idle
+  channel: ACT, tRCD, CAS latency, less its burst); the schedule is the larger of the fold
+  chain and the DRAM busy time (:func:`fast_timing`; at most nine fold classes, no per-fold
+  loop).
 
 Writes are not back-pressured: the C buffer is assumed to hold outputs until the DRAM takes
-them, so a write delays only later transfers (and the end of the GEMM), never a fold.
+them, so a write never delays a fold or a read, only the end of the GEMM.
 """
 
 from __future__ import annotations
@@ -207,6 +211,8 @@ class FoldPlanner:
         else:
             a, b = stationary, s_bytes
             buffering = max(_buffering(streamed, buf.b), _buffering(stationary, buf.a))
+        if self.spill:  # the partial sums read back are a tile of the C buffer too
+            buffering = max(buffering, _buffering(psum, buf.c))
         return FoldTraffic(a, b, psum if self.spill and r > 0 else 0, write, buffering)
 
     def all_folds(self) -> Folds:
@@ -284,22 +290,31 @@ class Transfers:
         out = self._fast[nbytes, write] = (occupancy, occupancy + latency * self.ratio)
         return out
 
-    def event_cycles(self, nbytes: int, write: bool) -> tuple[int, int]:
-        """Replayed (DRAM occupancy, completion time) of ``nbytes`` in array cycles, (0, 0) for
-        0 bytes: the replay's duration is the completion; less the first-access latency it is
-        the occupancy."""
+    def event_cycles(self, nbytes: int, write: bool, at: int = 0) -> tuple[int, int]:
+        """Replayed (DRAM occupancy, completion time) of ``nbytes`` starting at array cycle
+        ``at``, in array cycles, (0, 0) for 0 bytes: the replay's duration is the completion;
+        less the first-access latency it is the occupancy. The replay starts at the same
+        phase of the refresh schedule as the transfer (to 1/16 of the refresh interval), so a
+        refresh that falls inside the transfer delays it."""
         if nbytes <= 0:
             return 0, 0
-        replay = _replayed(self.cfg, self._per_channel(nbytes), write)
+        interval = self.cfg.timing.tREFI // self.cfg.org.ranks
+        phase = int(at / self.ratio) % interval * PHASES // interval * interval // PHASES
+        replay = _replayed(self.cfg, self._per_channel(nbytes), write, phase)
         fill = math.ceil(self._fill(nbytes))
         occupancy = max(math.ceil((replay - self._latency(write)) * self.ratio), fill)
         return occupancy, max(math.ceil(replay * self.ratio), fill)
 
 
-@lru_cache(maxsize=4096)
-def _replayed(cfg: HbmConfig, requests: int, write: bool) -> int:
-    """DRAM cycles for ``requests`` sequential requests of one channel, handed over at once."""
-    return sequential_stream(cfg, requests, write).cycles
+PHASES = 16
+"""Refresh-phase buckets of the event mode's memoised replays."""
+
+
+@lru_cache(maxsize=16384)
+def _replayed(cfg: HbmConfig, requests: int, write: bool, phase: int = 0) -> int:
+    """DRAM cycles for ``requests`` sequential requests of one channel, handed over at once at
+    cycle ``phase`` of the refresh schedule, until the last completes."""
+    return sequential_stream(cfg, requests, write, phase).cycles - phase
 
 
 def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int = 0) -> Timing:
@@ -307,12 +322,10 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
     cycles (an exposed final drain) end the last fold."""
     folds = plan.all_folds()
     seq = folds.folds
-    r_time = {b: xfer.event_cycles(b, False) for b in {f.read for f in seq}}
-    w_time = {b: xfer.event_cycles(b, True) for b in {f.write for f in seq}}
-    dram_free, load_end = r_time[seq[0].read]  # first fold's operands, before anything else
+    dram_free, load_end = xfer.event_cycles(seq[0].read, False)  # before anything else
     start = 0 if seq[0].buffering == STREAM else load_end
     peak_r = peak_w = 0.0
-    end = last_write_end = load_start = 0
+    end = load_start = backlog = last_latency = 0
     for i, fold in enumerate(seq):
         if i:
             start = load_start if fold.buffering == STREAM else max(end, load_end)
@@ -322,17 +335,22 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
         if i + 1 < len(seq):  # prefetch the next fold's operands (queued before this write)
             nxt = seq[i + 1]
             issue = start if nxt.buffering == DOUBLE else end
-            load_start = max(dram_free, issue)
-            occupancy, done = r_time[nxt.read]
+            drained = min(backlog, max(0, issue - dram_free))  # writes use the idle time
+            backlog -= drained
+            load_start = max(dram_free + drained, issue)
+            occupancy, done = xfer.event_cycles(nxt.read, False, load_start)
             dram_free, load_end = load_start + occupancy, load_start + done
             peak_r = max(peak_r, nxt.read / max(1, load_end - issue))
         if fold.write:
-            w_start = max(dram_free, end)
-            occupancy, done = w_time[fold.write]
-            dram_free = w_start + occupancy
-            last_write_end = max(last_write_end, w_start + done)
+            drained = min(backlog, max(0, end - dram_free))  # older writes, in the idle time
+            backlog -= drained
+            dram_free += drained
+            occupancy, done = xfer.event_cycles(fold.write, True, max(dram_free, end))
+            backlog += occupancy
+            last_latency = done - occupancy
             peak_w = max(peak_w, fold.write / max(1, done))
-    total = max(end, last_write_end)
+    writes_end = max(dram_free, end) + backlog + last_latency if backlog else 0
+    total = max(end, writes_end)
     return Timing(total, len(seq) * fold_cycles + tail, folds, peak_r, peak_w)
 
 
