@@ -104,9 +104,10 @@ def test_sram_fill_port_limits_transfers() -> None:
     assert banked.cycles >= 2 * 4096 + fold_cycles(4, 4, 4096) > free
 
 
-def test_bad_memory_preset_is_a_validation_error() -> None:
+@pytest.mark.parametrize("mode", ["ideal", "event"])
+def test_bad_memory_preset_is_a_validation_error(mode: str) -> None:
     with pytest.raises(ValueError, match=r"unknown memory\.preset"):
-        arch(preset="nope")
+        arch(mode=mode, preset="nope")
 
 
 def os_arch(drain: str, mode: str) -> SystolicArch:

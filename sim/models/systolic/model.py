@@ -87,11 +87,10 @@ class SystolicArch(ArchBase):
     @model_validator(mode="after")
     def _memory_ok(self) -> SystolicArch:
         """Build the DRAM configuration now, so a bad preset names the arch file's line."""
-        if self.memory.mode != "ideal":
-            try:
-                self.memory.dram_config()
-            except SimError as exc:
-                raise ValueError(exc.render()) from None
+        try:  # also in ideal mode: a typo must not wait until the mode is switched
+            self.memory.dram_config()
+        except SimError as exc:
+            raise ValueError(exc.render()) from None
         return self
 
 
