@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.core.result import OpRecord, Result
 from sim.core.units import prefix_of, si
-
-matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+from sim.report.mpl import finish
 
 MAX_SUBLANES = 8
 """Overlapping ops of one unit are drawn in at most this many sub-lanes (then they share)."""
@@ -32,6 +31,7 @@ MAX_BARS = 20
 def summary_figure(result: Result, path: Path) -> None:
     """Write :func:`build_summary` as a PNG."""
     fig = build_summary(result)
+    finish(fig)
     fig.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(fig)
 
@@ -151,5 +151,6 @@ def timeline_figure(result: Result, path: Path) -> None:
     ax.set_title(f"{result.name}: per-op timeline ({sum(stall):,} of {result.cycles:,} cycles "
                  "stalled)")
     fig.tight_layout()
+    finish(fig)
     fig.savefig(path, dpi=110, metadata={"Software": None})
     plt.close(fig)
