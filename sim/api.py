@@ -49,8 +49,9 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
         out_dir: str | Path | None = None, write: bool = True,
-        replace: bool = False) -> RunOutput:
-    """Simulate one workload file, cost it and (by default) write its report files.
+        replace: bool = False, figures: bool = True) -> RunOutput:
+    """Simulate one workload file, cost it and (by default) write its report files;
+    ``figures=False`` skips the PNG (and the matplotlib import).
 
     The folder is ``out_dir``, else the workload's ``report.dir`` or ``reports/<name>`` with a
     suffix naming the overrides. A folder holding another run (another workload file or other
@@ -74,7 +75,8 @@ def run(path: str | Path, *, overrides: dict[str, Any] | None = None,
         if clash:
             raise SimError(f"not replacing it: {clash}",
                            accepted="-o/--out DIR for another folder, or --replace")
-        files = write_run_report(result, target, workload.spec.report.formats)
+        formats = [f for f in workload.spec.report.formats if figures or f != "png"]
+        files = write_run_report(result, target, formats)
     return RunOutput(workload, result, files)
 
 
@@ -144,6 +146,22 @@ def dram_replay(trace: str | Path, *, preset: str, path: str = "fast",
 
     ctrl: dict[str, object] | None = {"scheduler": scheduler} if scheduler else None
     return replay_run(trace, preset, load_tables(28), path, ctrl)  # DRAM rows: scales none
+
+
+def import_scalesim(cfg: str | Path, topology: str | Path, out: str | Path) -> Path:
+    """Write a workload YAML from a SCALE-Sim cfg and topology CSV (``sim import scalesim``);
+    the written file is validated by loading it back."""
+    import yaml
+
+    from sim.workload.scalesim import workload
+
+    target = Path(out)
+    doc = workload(Path(cfg), Path(topology))
+    header = (f"# Imported from SCALE-Sim: {Path(cfg).name} + {Path(topology).name} "
+              "(sim import scalesim)\n")
+    target.write_text(header + yaml.safe_dump(doc, sort_keys=False, width=100), encoding="utf-8")
+    load_workload(target)
+    return target
 
 
 def rtl_test(kernel: str) -> int:

@@ -79,6 +79,8 @@ def run(
     replace: Annotated[bool, typer.Option(
         "--replace", help="overwrite a folder that holds another run")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    no_figures: Annotated[bool, typer.Option(
+        "--no-figures", help="skip summary.png (and the matplotlib import)")] = False,
 ) -> None:
     """Simulate one workload and write reports/<name>/.
 
@@ -92,7 +94,7 @@ def run(
     started = time.perf_counter()
     overrides = guarded(lambda: api.parse_overrides(set_ or []))
     output = guarded(lambda: api.run(workload, overrides=overrides, out_dir=out_dir,
-                                     replace=replace))
+                                     replace=replace, figures=not no_figures))
     if as_json:
         print_json({**summary_json(output.result, output.workload.family),
                     "files": [str(p) for p in output.files]})
@@ -424,6 +426,23 @@ def dram_replay(
     run_ = guarded(lambda: api.dram_replay(trace, preset=preset, path=path, scheduler=scheduler))
     for line in summary_lines(run_):
         out.print(line, markup=False)
+
+
+import_app = typer.Typer(no_args_is_help=True, help="Convert other simulators' inputs.")
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("scalesim")
+def import_scalesim(
+    cfg: Annotated[Path, typer.Argument(help="SCALE-Sim .cfg file")],
+    topology: Annotated[Path, typer.Argument(help="SCALE-Sim topology CSV (GEMM or conv form)")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="workload YAML to write")],
+) -> None:
+    """Write a systolic workload from a SCALE-Sim config and topology (layers -> GEMMs)."""
+    from sim import api
+
+    written = guarded(lambda: api.import_scalesim(cfg, topology, out_file))
+    out.print(f"wrote {written}", markup=False)
 
 
 def main() -> None:

@@ -16,10 +16,18 @@
 //                                      is written to the output buffer (R cycles)
 //   `done` rises at the edge ending cyc 2R+C+T-3, i.e. exactly 2R+C+T-2 edges after E0; it stays
 //   high until the next start. All arithmetic wraps at 32 bits.
+//
+// OVERLAP_DRAIN = 1 adds a shadow accumulator per PE: at the edge ending the last MAC (cyc
+// T+R+C-3) every PE copies its final sum into its shadow register and the fold is done
+// (R+C+T-2 edges after E0; `draining` rises). The shadow chain then shifts out one row per edge
+// into the output buffer (R edges, `draining` high) while the array is free: a new fold may start
+// during the drain. Its own shadow copy comes R+C+T-2 >= R edges after its start, so it never
+// meets the previous drain. A GEMM of F folds takes F (R+C+T-2) + R edges.
 module systolic_os #(
     parameter int ROWS = 4,
     parameter int COLS = 4,
     parameter int T_MAX = 64,
+    parameter bit OVERLAP_DRAIN = 1'b0,
     parameter int AW = $clog2(T_MAX)
 ) (
     input  logic                 clk,
@@ -28,6 +36,7 @@ module systolic_os #(
     input  logic [15:0]          t_len,
     output logic                 done,
     output logic                 busy,
+    output logic                 draining,
     input  logic                 a_we,
     input  logic [AW-1:0]        a_addr,
     input  logic [ROWS*8-1:0]    a_data,
@@ -63,7 +72,19 @@ module systolic_os #(
   logic signed [7:0]  b_in[ROWS][COLS];
   logic        [31:0] mac[ROWS][COLS];
 
+  localparam int DONE_AT = OVERLAP_DRAIN ? ROWS + COLS - 3 : 2 * ROWS + COLS - 3;
+
+  // One write port into the output buffer: the serial drain (from the array's bottom row) or
+  // the shadow drain (from the shadow chain's bottom row).
+  logic               dr_we;
+  logic [31:0]        dr_row;
+  logic [COLS*32-1:0] dr_data;
+
   assign stream = busy && (cyc < t_reg + 32'(ROWS + COLS - 2));
+
+  always_ff @(posedge clk) begin
+    if (dr_we) c_mem[dr_row[RW-1:0]] <= dr_data;
+  end
 
   always_ff @(posedge clk) begin
     if (a_we) a_mem[a_addr] <= a_data;
@@ -134,19 +155,54 @@ module systolic_os #(
         end
       end else begin
         // Drain: drain edge d writes accumulator row R-1-d from the bottom of the array.
-        automatic int d = int'(cyc) - int'(t_reg) - ROWS - COLS + 2;
         for (int j = 0; j < COLS; j++) begin
-          c_mem[ROWS-1-d][j*32+:32] <= acc[ROWS-1][j];
           acc[0][j] <= '0;
           for (int i = 1; i < ROWS; i++) acc[i][j] <= acc[i-1][j];
         end
       end
-      if (cyc == 32'(2 * ROWS + COLS - 3) + t_reg) begin
+      if (cyc == 32'(DONE_AT) + t_reg) begin
         busy <= 1'b0;
         done <= 1'b1;
       end
     end
   end
+
+  generate
+    if (OVERLAP_DRAIN) begin : g_shadow
+      logic [31:0] sh[ROWS][COLS];
+      logic [31:0] dcnt;
+      always_ff @(posedge clk) begin
+        if (rst) begin
+          draining <= 1'b0;
+          dcnt <= '0;
+        end else if (busy && cyc == 32'(DONE_AT) + t_reg) begin
+          draining <= 1'b1;
+          dcnt <= '0;
+          for (int i = 0; i < ROWS; i++)
+            for (int j = 0; j < COLS; j++) sh[i][j] <= mac[i][j];
+        end else if (draining) begin
+          dcnt <= dcnt + 32'd1;
+          if (dcnt == 32'(ROWS - 1)) draining <= 1'b0;
+          for (int j = 0; j < COLS; j++) begin
+            sh[0][j] <= '0;
+            for (int i = 1; i < ROWS; i++) sh[i][j] <= sh[i-1][j];
+          end
+        end
+      end
+      always_comb begin
+        dr_we = draining;
+        dr_row = 32'(ROWS - 1) - dcnt;
+        for (int j = 0; j < COLS; j++) dr_data[j*32+:32] = sh[ROWS-1][j];
+      end
+    end else begin : g_serial
+      assign draining = 1'b0;
+      always_comb begin
+        dr_we = busy && !stream;
+        dr_row = 32'(2 * ROWS + COLS - 3) + t_reg - cyc;  // drain edge d -> row R-1-d
+        for (int j = 0; j < COLS; j++) dr_data[j*32+:32] = acc[ROWS-1][j];
+      end
+    end
+  endgenerate
 
   assign c_rd_data = (32'(c_rd_addr) < 32'(ROWS)) ? c_mem[c_rd_addr[RW-1:0]] : '0;
 endmodule

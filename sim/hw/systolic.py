@@ -59,10 +59,18 @@ def fold_counts(shape: GemmShape, rows: int, cols: int, dataflow: Dataflow) -> t
     return ceil_div(sr, rows), ceil_div(sc, cols)
 
 
-def gemm_cycles(shape: GemmShape, rows: int, cols: int, dataflow: Dataflow) -> int:
-    """Total cycles of a GEMM: folds x (2R + C + T - 2), folds back to back."""
+def gemm_cycles(shape: GemmShape, rows: int, cols: int, dataflow: Dataflow,
+                overlap_drain: bool = False) -> int:
+    """Total cycles of a GEMM: folds x (2R + C + T - 2), folds back to back.
+
+    ``overlap_drain`` (OS only): shadow accumulators take each fold's sums as its last MAC
+    completes and shift them out while the next fold runs, so a fold costs ``R + C + T - 2``
+    and only the last drain (R cycles) is exposed: ``folds x (R + C + T - 2) + R``.
+    """
     _, _, temporal = mapping(shape, dataflow)
     row_folds, col_folds = fold_counts(shape, rows, cols, dataflow)
+    if overlap_drain and dataflow == "OS":
+        return row_folds * col_folds * (rows + cols + temporal - 2) + rows
     return row_folds * col_folds * fold_cycles(rows, cols, temporal)
 
 

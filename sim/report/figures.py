@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.core.result import OpRecord, Result
 from sim.core.units import prefix_of, si
-
-matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+from sim.report.mpl import finish
 
 MAX_SUBLANES = 8
 """Overlapping ops of one unit are drawn in at most this many sub-lanes (then they share)."""
@@ -32,6 +31,7 @@ MAX_BARS = 20
 def summary_figure(result: Result, path: Path) -> None:
     """Write :func:`build_summary` as a PNG."""
     fig = build_summary(result)
+    finish(fig)
     fig.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(fig)
 
@@ -130,3 +130,27 @@ def bars(ax: Axes, values: dict[str, float], title: str, unit: str,
 def _energy_by_component(result: Result) -> dict[str, float]:
     energy: dict[str, float] = result.costing.get("energy_pj", {})
     return dict(sorted(energy.items(), key=lambda kv: -kv[1]))
+
+
+def timeline_figure(result: Result, path: Path) -> None:
+    """Per-op timeline (Gantt, in trace order): each op's span from start to end cycle, split
+    into its compute cycles and its memory-stall cycles (stalls drawn after the compute part:
+    the split is per op, not where in the op the stalls fell)."""
+    ops = result.ops[:MAX_BARS * 5]
+    fig, ax = plt.subplots(figsize=(12, max(3.0, 0.18 * len(ops) + 1.5)))
+    names = [o.name for o in ops]
+    compute = [int(o.detail.get("compute_cycles", o.cycles)) for o in ops]
+    stall = [int(o.detail.get("stall_cycles", 0)) for o in ops]
+    starts = [o.start for o in ops]
+    ax.barh(names, compute, left=starts, color="tab:blue", label="compute")
+    ax.barh(names, stall, left=[s + c for s, c in zip(starts, compute, strict=True)],
+            color="tab:red", label="memory stall")
+    ax.invert_yaxis()
+    ax.set_xlabel("cycle")
+    ax.legend(loc="lower right")
+    ax.set_title(f"{result.name}: per-op timeline ({sum(stall):,} of {result.cycles:,} cycles "
+                 "stalled)")
+    fig.tight_layout()
+    finish(fig)
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)

@@ -1,4 +1,6 @@
-"""Files of one run: ``result.json``, ``ops.csv`` and ``summary.png`` in the report folder."""
+"""Files of one run: ``result.json``, ``ops.csv`` and ``summary.png`` in the report folder, plus
+``compute_report.csv`` and ``bandwidth_report.csv`` when the family records per-op compute and
+stall cycles (as SCALE-Sim's COMPUTE_REPORT and BANDWIDTH_REPORT), with ``timeline.png``."""
 
 from __future__ import annotations
 
@@ -46,6 +48,44 @@ def other_run(result: Result, folder: Path) -> str | None:
     return None
 
 
+COMPUTE_COLUMNS = ("compute_cycles", "stall_cycles", "utilisation", "compute_utilisation")
+"""Per-op details of ``compute_report.csv`` after name and total cycles."""
+BANDWIDTH_BYTES = ("sram_a_read_bytes", "sram_b_read_bytes", "sram_c_bytes", "dram_a_bytes",
+                   "dram_b_bytes", "dram_psum_read_bytes", "read_bytes", "write_bytes")
+"""Per-op byte counts that ``bandwidth_report.csv`` turns into averages (bytes per cycle)."""
+BANDWIDTH_PEAKS = ("peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle")
+
+
+def _cell(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def write_compute_report(result: Result, path: Path) -> None:
+    """One row per op: total cycles, compute cycles, stall cycles, utilisation (MACs over PE
+    cycles of the total, and of the compute cycles only)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("name", "total_cycles", *COMPUTE_COLUMNS))
+        for op in result.ops:
+            writer.writerow([op.name, op.cycles,
+                             *(_cell(op.detail.get(key, "")) for key in COMPUTE_COLUMNS)])
+
+
+def write_bandwidth_report(result: Result, path: Path) -> None:
+    """One row per op: average bytes per cycle (over the op's total cycles) of each SRAM and
+    DRAM stream, then the peak DRAM read and write rates; empty when not recorded."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        avg = [f"avg_{key.removesuffix('_bytes')}_bytes_per_cycle" for key in BANDWIDTH_BYTES]
+        writer.writerow(("name", *avg, *BANDWIDTH_PEAKS))
+        for op in result.ops:
+            cycles = max(1, op.cycles)
+            row = [_cell(op.detail[key] / cycles) if key in op.detail else ""
+                   for key in BANDWIDTH_BYTES]
+            writer.writerow([op.name, *row,
+                             *(_cell(op.detail.get(key, "")) for key in BANDWIDTH_PEAKS)])
+
+
 def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> list[Path]:
     """Write the requested formats into ``folder``; returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,9 +97,19 @@ def write_run_report(result: Result, folder: Path, formats: Iterable[str]) -> li
     if "csv" in formats:
         files.append(folder / "ops.csv")
         write_ops_csv(result, files[-1])
+        if any("stall_cycles" in op.detail for op in result.ops):
+            files.append(folder / "compute_report.csv")
+            write_compute_report(result, files[-1])
+            files.append(folder / "bandwidth_report.csv")
+            write_bandwidth_report(result, files[-1])
     if "png" in formats:
         from sim.report.figures import summary_figure
 
         files.append(folder / "summary.png")
         summary_figure(result, files[-1])
+        if any("stall_cycles" in op.detail for op in result.ops):
+            from sim.report.figures import timeline_figure
+
+            files.append(folder / "timeline.png")
+            timeline_figure(result, files[-1])
     return files

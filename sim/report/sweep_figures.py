@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 
 from sim.family import PointData, SweepData
 from sim.report import labels
-
-matplotlib.rcParams["text.parse_math"] = False  # names are user text: '$' is not mathtext
+from sim.report.mpl import finish
 
 MAX_PAIRS = 3
 MAX_BARS = 20
@@ -48,6 +47,7 @@ def save(fig: Figure, folder: Path, name: str) -> list[Path]:
     """Write ``name.png`` and ``name.svg`` into ``folder`` and close the figure."""
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+    finish(fig)
     fig.savefig(png, dpi=100, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None})
     plt.close(fig)

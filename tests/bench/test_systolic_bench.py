@@ -6,7 +6,10 @@ Run with ``pytest -m bench tests/bench -s``. Target: >= 20,000 ops/s on one core
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +38,70 @@ def test_gemm_ops_per_second(size: int, dataflow: str) -> None:
     print(f"\nsystolic {dataflow} {size}^3: {OPS} GEMM ops in {elapsed:.3f} s = "
           f"{OPS / elapsed:,.0f} ops/s ({result.cycles:,} simulated cycles)")
     assert len(result.ops) == OPS
+
+
+def memory_arch(mode: str, dataflow: str = "WS", size: int = 128) -> SystolicArch:
+    return SystolicArch.model_validate({"version": 1, "family": "systolic", "rows": size,
+                                        "cols": size, "dataflow": dataflow,
+                                        "memory": {"mode": mode}})
+
+
+@pytest.mark.parametrize("dataflow", ["OS", "WS", "IS"])
+def test_fast_memory_ops_per_second(dataflow: str) -> None:
+    """Fast memory mode on 20,000 GEMM ops: one repeated shape, and all shapes distinct."""
+    for label, trace in (("same shape", gemm_trace(512)), ("distinct shapes", Trace.model_validate(
+            {"version": 1, "name": "distinct", "ops": [
+                {"name": f"g{i}", "kind": "gemm", "m": 64 + i % 997, "n": 128 + i % 89,
+                 "k": 96 + i // 997} for i in range(OPS)]}))):
+        model = SystolicModel(memory_arch("fast", dataflow))
+        model.run(gemm_trace(64), seed=0)  # measured DRAM efficiency, once per process
+        start = time.perf_counter()
+        result = model.run(trace, seed=0)
+        elapsed = time.perf_counter() - start
+        print(f"\nsystolic fast memory {dataflow} {label}: {OPS} GEMM ops in {elapsed:.3f} s = "
+              f"{OPS / elapsed:,.0f} ops/s")
+        assert len(result.ops) == OPS
+
+
+LAYERS = {
+    # ResNet-50 res2 3x3 conv as a GEMM (im2col): M = 56*56, N = 64, K = 3*3*64
+    "resnet50-res2-3x3": {"kind": "gemm", "m": 3136, "n": 64, "k": 576},
+    # ResNet-50 res5 3x3 conv: M = 7*7, N = 512, K = 3*3*512
+    "resnet50-res5-3x3": {"kind": "gemm", "m": 49, "n": 512, "k": 4608},
+    # BERT-base FFN up-projection, 512 tokens: 512 x 3072 x 768
+    "bert-base-ffn-up": {"kind": "gemm", "m": 512, "n": 3072, "k": 768},
+}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+@pytest.mark.parametrize("size", [16, 128])
+def test_event_memory_one_layer(layer: str, size: int) -> None:
+    """Event memory mode, one layer, first run in the process (controller replays included)."""
+    trace = Trace.model_validate({"version": 1, "name": layer,
+                                  "ops": [{"name": layer, **LAYERS[layer]}]})
+    start = time.perf_counter()
+    result = SystolicModel(memory_arch("event", "WS", size)).run(trace, seed=0)
+    elapsed = time.perf_counter() - start
+    print(f"\nsystolic event memory {layer} on {size}x{size}: {elapsed:.3f} s "
+          f"({result.cycles:,} cycles, {result.ops[0].detail['stall_cycles']:,} stalled)")
+    assert result.cycles >= result.ops[0].detail["compute_cycles"]
+
+
+def test_cli_one_gemm_no_figures(tmp_path: Path) -> None:
+    """Whole `sim run --no-figures` process on a one-GEMM workload (ideal memory)."""
+    repo = Path(__file__).resolve().parents[2]
+    workload = tmp_path / "one.yaml"
+    workload.write_text(f"version: 1\nname: one gemm\narch: {repo}/arch/systolic-16x16.yaml\n"
+                        "trace:\n  version: 1\n  name: g\n  ops:\n"
+                        "    - {name: g, kind: gemm, m: 128, n: 128, k: 128}\n")
+    exe = str(Path(sys.executable).with_name("sim"))
+    subprocess.run([exe, "--help"], capture_output=True, check=True)  # warm the page cache
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([exe, "run", str(workload), "--no-figures", "-o", str(tmp_path / "o")],
+                       capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    print(f"\nsim run --no-figures, one GEMM: best {min(times):.3f} s, "
+          f"median {sorted(times)[2]:.3f} s over 5 processes")
+    assert (tmp_path / "o/ops.csv").exists()

@@ -30,7 +30,9 @@ def test_console_script_runs_quickstart(repo: Path, tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "reports/quickstart-minilm-layer-on-systolic-16x16"
-    assert {p.name for p in folder.iterdir()} == {"result.json", "ops.csv", "summary.png"}
+    assert {p.name for p in folder.iterdir()} == {"result.json", "ops.csv", "summary.png",
+                                                  "compute_report.csv", "bandwidth_report.csv",
+                                                  "timeline.png"}
     result = json.loads((folder / "result.json").read_text())
     # The first op is a 128 x 1152 x 384 GEMM on the 16x16 WS array.
     rows = list(csv.DictReader((folder / "ops.csv").read_text().splitlines()))
@@ -39,6 +41,22 @@ def test_console_script_runs_quickstart(repo: Path, tmp_path: Path) -> None:
     assert result["metrics"]["energy_pj"] > 0 and result["metrics"]["area_mm2"] > 0
     assert "cycles" in done.stdout and "GOPS/W" in done.stdout
     assert (folder / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    compute = list(csv.DictReader((folder / "compute_report.csv").read_text().splitlines()))
+    assert [r["total_cycles"] for r in compute] == [r["cycles"] for r in rows]
+    assert all(int(r["stall_cycles"]) == 0 for r in compute)  # ideal memory: no stalls
+
+
+def test_no_figures_skips_png_and_matplotlib(repo: Path, tmp_path: Path) -> None:
+    code = ("import sys; from sim.cli import main; sys.argv = ['sim', 'run', sys.argv[1], "
+            "'--no-figures', '-o', sys.argv[2]]\ntry:\n    main()\nexcept SystemExit: pass\n"
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
+    done = subprocess.run([sys.executable, "-c", code, str(repo / "workloads/quickstart.yaml"),
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "out/summary.png").exists()
+    assert (tmp_path / "out/ops.csv").exists()
 
 
 def test_console_script_error_exit_code(tmp_path: Path) -> None:

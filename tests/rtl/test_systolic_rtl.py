@@ -21,7 +21,8 @@ if importlib.util.find_spec("cocotb") is None or (
                 "pip install 'accel-sim[rtl]'", allow_module_level=True)
 
 KERNEL = get_kernel("systolic")
-PARAMS = {f"{p['DATAFLOW']}-{p['ROWS']}x{p['COLS']}": p for p in KERNEL.parameter_sets}
+PARAMS = {f"{p['DATAFLOW']}{'-overlap' * bool(p.get('OVERLAP_DRAIN'))}-{p['ROWS']}x{p['COLS']}": p
+          for p in KERNEL.parameter_sets}
 
 
 @pytest.fixture(scope="session", params=sorted(PARAMS))
@@ -39,6 +40,8 @@ def test_systolic_rtl_matches_model(systolic_params: dict[str, Any]) -> None:
     assert not failed, "\n".join(failed)
     records = [rec for case in results for rec in case.records]
     assert len(records) >= 11, f"expected at least 11 GEMMs checked, got {len(records)}"
+    if systolic_params.get("OVERLAP_DRAIN"):  # the overlap is exercised, not just allowed
+        assert sum(rec.get("starts_during_drain", 0) for rec in records) > 0
     for rec in records:
         assert rec["ok"], rec
         assert rec["rtl_cycles"] == rec["model_cycles"], (

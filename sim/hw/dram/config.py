@@ -139,8 +139,11 @@ class HbmConfig:
 DEFAULT_PRESET = "neupims_hbm2_32ch"
 PRESETS: dict[str, dict[str, Any]] = {
     # The HBM2 configuration of the NeuPIMs simulator: 32 channels, 2 ranks x 4 BG x 4 banks,
-    # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns; command queues of 128 per bank.
-    "neupims_hbm2_32ch": {"org": {}, "timing": {}, "controller": {"bank_queue": 128},
+    # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns; command queues of 128 per bank; one
+    # command per cycle (its HBM2_8Gb_x128 PIM configs set hbm_dual_cmd = False, and its
+    # controllers issue a single command per clock tick).
+    "neupims_hbm2_32ch": {"org": {}, "timing": {},
+                          "controller": {"bank_queue": 128, "dual_issue": False},
                           "energy_part": "hbm2_8gb_x128"},
     # DRAMsim3's HBM2_8Gb_x128 as DRAMsim3 reads it: 8 channels x 1 rank, the column count
     # doubled for the 2n prefetch (128 columns, 2 KiB rows), its built-in tRTP 5 and tRTRS 2.

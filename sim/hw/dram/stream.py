@@ -18,9 +18,10 @@ from sim.hw.dram.config import HbmConfig
 from sim.hw.dram.replay import DramStats, replay
 
 
-def sequential_stream(cfg: HbmConfig, requests: int, write: bool = False) -> DramStats:
-    """Replay ``requests`` sequential bursts of channel 0, all in the trace at cycle 0 (the
-    driver hands over one per cycle)."""
+def sequential_stream(cfg: HbmConfig, requests: int, write: bool = False,
+                      start: int = 0) -> DramStats:
+    """Replay ``requests`` sequential bursts of channel 0, all in the trace at cycle ``start``
+    (the driver hands over one per cycle; refresh falls due from cycle 0 on)."""
     org = cfg.org
     stride = org.request_bytes
     # Sequential addresses over the whole device, keeping those that map to channel 0.
@@ -29,7 +30,7 @@ def sequential_stream(cfg: HbmConfig, requests: int, write: bool = False) -> Dra
     addrs = np.arange(requests * org.channels, dtype=np.int64) * stride
     ch0 = addrs[decode(addrs, org).channel == 0][:requests]
     n = len(ch0)
-    return replay(cfg, np.zeros(n, np.int64), ch0, np.full(n, write))
+    return replay(cfg, np.full(n, start, np.int64), ch0, np.full(n, write))
 
 
 @lru_cache(maxsize=32)

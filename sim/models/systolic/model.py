@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from sim.core.errors import UnsupportedOpError
+from sim.core.errors import SimError, UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord, Result
 from sim.core.shapes import GemmShape
@@ -22,8 +22,19 @@ from sim.hw.systolic import (
     REG_BITS_PER_MAC,
     Dataflow,
     Traffic,
+    fold_cycles,
     gemm_cycles,
+    mapping,
     sram_traffic,
+)
+from sim.models.systolic.memory import (
+    Buffers,
+    FoldPlanner,
+    MemorySpec,
+    Timing,
+    Transfers,
+    event_timing,
+    fast_timing,
 )
 from sim.spec.base import ArchBase, FreqMHz, StrictModel
 from sim.workload.lowering import LOWERABLE_KINDS, to_gemms
@@ -36,11 +47,21 @@ REGISTER_BITS_PER_PE = 2 * OPERAND_BITS + ACCUMULATOR_BITS
 
 
 class SramBuffers(StrictModel):
-    """Operand buffers in KiB: A (inputs), B (weights), C (outputs / partial sums)."""
+    """Operand buffers in KiB: A (inputs), B (weights), C (outputs / partial sums), and their
+    banking, which bounds how fast DRAM data can be written into them."""
 
     a_kib: int = BufferKiB
     b_kib: int = BufferKiB
     c_kib: int = BufferKiB
+    banks: int | None = Field(default=None, ge=1, le=4096)
+    """Banks per buffer written in parallel by a DRAM fill (default: fill not limited)."""
+    bank_bytes: int = Field(default=16, ge=1, le=4096)
+    """Bytes one bank accepts per array cycle (used only with ``banks``)."""
+
+    def buffers(self) -> Buffers:
+        """Capacities in bytes and the fill port (bytes per array cycle, 0 = unlimited)."""
+        fill = self.banks * self.bank_bytes if self.banks else 0
+        return Buffers(self.a_kib * 1024, self.b_kib * 1024, self.c_kib * 1024, fill)
 
 
 class SystolicArch(ArchBase):
@@ -53,9 +74,24 @@ class SystolicArch(ArchBase):
     """Array columns C (PEs)."""
     dataflow: Literal["OS", "WS", "IS"] = "WS"
     """Output-, weight- or input-stationary."""
+    os_drain: Literal["serial", "overlapped"] = "serial"
+    """OS only: ``serial`` drains the accumulators after each fold (R cycles per fold);
+    ``overlapped`` adds shadow accumulators that drain while the next fold runs (only the last
+    drain is exposed). Ignored by WS and IS."""
     freq_mhz: FreqMHz = 1000.0
     """Clock frequency (MHz)."""
     sram: SramBuffers = Field(default_factory=lambda: SramBuffers(a_kib=256, b_kib=256, c_kib=256))
+    memory: MemorySpec = Field(default_factory=MemorySpec)
+    """DRAM behind the SRAMs and the memory timing mode (``ideal`` by default)."""
+
+    @model_validator(mode="after")
+    def _memory_ok(self) -> SystolicArch:
+        """Build the DRAM configuration now, so a bad preset names the arch file's line."""
+        try:  # also in ideal mode: a typo must not wait until the mode is switched
+            self.memory.dram_config()
+        except SimError as exc:
+            raise ValueError(exc.render()) from None
+        return self
 
 
 def dram_traffic_bits(shape: GemmShape, traffic: Traffic, sram: SramBuffers, cols: int,
@@ -104,23 +140,68 @@ def check_trace(arch: SystolicArch, trace: Trace) -> None:
         check_op(op)
 
 
+DETAIL_SUMS = ("compute_cycles", "stall_cycles", "read_bytes", "write_bytes", "dram_a_bytes",
+               "dram_b_bytes", "dram_psum_read_bytes", "sram_a_read_bytes",
+               "sram_b_read_bytes", "sram_c_bytes")
+"""Per-op details summed over an op's GEMMs (bytes; cycles of the array clock)."""
+DETAIL_PEAKS = ("peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle")
+"""Per-op details maximised over an op's GEMMs (bytes per array cycle)."""
+FLOAT_DETAILS = (*DETAIL_PEAKS, "utilisation", "compute_utilisation")
+
+
 class SystolicModel:
     """Runs traces on a :class:`SystolicArch`."""
 
     def __init__(self, arch: SystolicArch) -> None:
         self.arch = arch
         self.dataflow: Dataflow = arch.dataflow
+        self.overlap_drain = arch.dataflow == "OS" and arch.os_drain == "overlapped"
+        self.buffers: Buffers = arch.sram.buffers()
+        mode = arch.memory.mode
+        self.transfers = None if mode == "ideal" else Transfers(
+            arch.memory.dram_config(), arch.freq_mhz, self.buffers.fill_bytes_per_cycle, mode)
+        self._timings: dict[GemmShape, Timing] = {}
 
-    def gemm_ledger(self, shape: GemmShape) -> tuple[int, dict[str, float]]:
-        """(cycles, action counts) of one GEMM."""
+    def memory_timing(self, shape: GemmShape) -> Timing | None:
+        """Fold schedule of one GEMM with memory in the loop (None in ideal mode); memoised
+        per shape (a trace repeats shapes)."""
+        if self.transfers is None:
+            return None
+        cached = self._timings.get(shape)
+        if cached is None:
+            arch = self.arch
+            plan = FoldPlanner(shape, arch.rows, arch.cols, self.dataflow, self.buffers)
+            temporal = mapping(shape, self.dataflow)[2]
+            per_fold, tail = fold_cycles(arch.rows, arch.cols, temporal), 0
+            if self.overlap_drain:  # the drain leaves the fold; the last one is exposed
+                per_fold, tail = per_fold - arch.rows, arch.rows
+            schedule = event_timing if self.transfers.mode == "event" else fast_timing
+            cached = self._timings[shape] = schedule(plan, per_fold, self.transfers, tail)
+        return cached
+
+    def gemm_ledger(self, shape: GemmShape) -> tuple[int, dict[str, float], dict[str, float]]:
+        """(cycles, action counts, details) of one GEMM."""
         arch = self.arch
-        cycles = gemm_cycles(shape, arch.rows, arch.cols, self.dataflow)
+        compute = gemm_cycles(shape, arch.rows, arch.cols, self.dataflow, self.overlap_drain)
         traffic = sram_traffic(shape, arch.rows, arch.cols, self.dataflow)
-        dram_read, dram_write = dram_traffic_bits(shape, traffic, arch.sram, arch.cols,
-                                                 self.dataflow)
+        timing = self.memory_timing(shape)
+        if timing is None:
+            dram_read, dram_write = dram_traffic_bits(shape, traffic, arch.sram, arch.cols,
+                                                     self.dataflow)
+            cycles, stall = compute, 0
+            folds_detail: dict[str, float] = {}
+        else:
+            a_bytes, b_bytes, psum_bytes, written = timing.folds.totals()
+            dram_read, dram_write = (a_bytes + b_bytes + psum_bytes) * 8, written * 8
+            cycles, stall = timing.total, timing.stall
+            folds_detail = {
+                "dram_a_bytes": a_bytes, "dram_b_bytes": b_bytes,
+                "dram_psum_read_bytes": psum_bytes,
+                "peak_dram_read_bytes_per_cycle": timing.peak_read,
+                "peak_dram_write_bytes_per_cycle": timing.peak_write}
         sram_read = ((traffic.a_reads + traffic.b_reads) * OPERAND_BITS
                      + traffic.c_reads * ACCUMULATOR_BITS)
-        return cycles, {
+        counts: dict[str, float] = {
             "array.mac_int8.mac": shape.macs,
             "array.reg.write_bit": shape.macs * REG_BITS_PER_MAC,
             "sram.read_bit": sram_read,
@@ -128,17 +209,36 @@ class SystolicModel:
             "dram.read_bit": dram_read,
             "dram.write_bit": dram_write,
         }
+        details = {
+            "compute_cycles": compute, "stall_cycles": stall,
+            "read_bytes": dram_read / 8, "write_bytes": dram_write / 8,
+            "sram_a_read_bytes": traffic.a_reads * OPERAND_BITS / 8,
+            "sram_b_read_bytes": traffic.b_reads * OPERAND_BITS / 8,
+            "sram_c_bytes": (traffic.c_reads + traffic.c_writes) * ACCUMULATOR_BITS / 8,
+            **folds_detail}
+        return cycles, counts, details
 
     def op_record(self, op: Op, start: int) -> OpRecord:
         """Cycles and actions of one trace op starting at cycle ``start``."""
         check_op(op)
         cycles, macs, actions = 0, 0, Ledger()
+        detail: dict[str, float] = {}
         for shape, count in to_gemms(op):
-            gemm_cycles_, counts = self.gemm_ledger(shape)
+            gemm_cycles_, counts, gemm_detail = self.gemm_ledger(shape)
             cycles += gemm_cycles_ * count
             macs += shape.macs * count
             actions.merge(counts, scale=count)
-        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict())
+            for key, value in gemm_detail.items():
+                if key in DETAIL_PEAKS:
+                    detail[key] = max(detail.get(key, 0.0), value)
+                else:
+                    detail[key] = detail.get(key, 0.0) + value * count
+        pes = self.arch.rows * self.arch.cols
+        detail["utilisation"] = macs / (pes * cycles) if cycles else 0.0
+        compute = detail.get("compute_cycles", 0)
+        detail["compute_utilisation"] = macs / (pes * compute) if compute else 0.0
+        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict(),
+                        {k: v if k in FLOAT_DETAILS else int(v) for k, v in detail.items()})
 
     def run(self, trace: Trace, seed: int) -> Result:
         """Simulate ``trace`` (ops back to back on the array). ``seed`` is unused: no randomness."""

@@ -12,12 +12,13 @@ KERNEL = RtlKernel(
     sources=("systolic_ws.sv", "systolic_os.sv", "systolic.sv"),
     toplevel="systolic",
     test_module="tb_systolic",
-    parameter_sets=tuple(
+    parameter_sets=(*(
         {"DATAFLOW": dataflow, "ROWS": size, "COLS": size, "T_MAX": 64}
         for size in (4, 8)
-        for dataflow in ("WS", "OS")
-    ),
-    summary="int8 systolic GEMM folds (WS, OS) vs sim.hw.systolic",
+        for dataflow in ("WS", "OS", "IS")
+    ), *({"DATAFLOW": "OS", "ROWS": size, "COLS": size, "T_MAX": 64, "OVERLAP_DRAIN": 1}
+         for size in (4, 8))),
+    summary="int8 systolic GEMM folds (WS, OS, OS with overlapped drain, IS) vs sim.hw.systolic",
 )
 
 

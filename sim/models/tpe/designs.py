@@ -16,9 +16,10 @@ laconic         laconic      rows, cols, lanes (4, 8,    PE(i,j) owns C[i][j]; 1
 
 Cycle models (exact closed forms; the bit-serial ones use the operand data):
 
-* systolic: SCALE-Sim folds ``ceil(Sr/R) ceil(Sc/C) (2R + C + T - 2)`` from
-  :mod:`sim.hw.systolic`, plus one cycle per fold for the registered carry-save edge fuse
-  (opt1; rtl/tpe/tpe_arrays.sv);
+* systolic: folds ``ceil(Sr/R) ceil(Sc/C) (2R + C + T - 2)`` from :mod:`sim.hw.systolic`
+  (the count rtl/systolic is checked against; SCALE-Sim's OS overlaps the drain, R fewer per
+  fold), plus one cycle per fold for the registered carry-save edge fuse (opt1;
+  rtl/tpe/tpe_arrays.sv);
 * cube: ``ceil(M/x) ceil(K/y) ceil(N/z)`` tile products, one per cycle, plus ``x + y + z - 2``
   fill/drain (A moves +z, B +x, partial sums +y; rtl/tpe/tpe_arrays.sv), +1 for the opt1 fuse;
 * tree: ``ceil(K/k) ceil(N/n)`` folds of ``M`` rows, one row per cycle, plus the pipeline latency

