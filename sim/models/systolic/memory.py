@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
@@ -61,7 +61,7 @@ from sim.core.errors import SimError
 from sim.core.shapes import GemmShape, ceil_div
 from sim.hw.dram.config import PRESETS, HbmConfig, make_config
 from sim.hw.dram.stream import sequential_stream, stream_efficiency
-from sim.hw.systolic import ACCUMULATOR_BITS, Dataflow, fold_counts, mapping
+from sim.hw.systolic import ACCUMULATOR_BITS, Dataflow, mapping
 from sim.spec.base import StrictModel
 
 MemoryMode = Literal["ideal", "fast", "event"]
@@ -110,9 +110,10 @@ class Buffers:
     fill_bytes_per_cycle: int = 0
 
 
-@dataclass(frozen=True)
-class FoldTraffic:
-    """One fold: DRAM bytes read per operand before it, bytes written after it, buffering."""
+class FoldTraffic(NamedTuple):
+    """One fold: DRAM bytes read per operand before it, bytes written after it, buffering.
+
+    A named tuple, not a dataclass: the fast mode builds several per GEMM (hot path)."""
 
     a: int
     b: int
@@ -174,7 +175,7 @@ class FoldPlanner:
     def __init__(self, shape: GemmShape, rows: int, cols: int, dataflow: Dataflow,
                  buffers: Buffers) -> None:
         self.sr, self.sc, self.t = mapping(shape, dataflow)
-        self.nr, self.nc = fold_counts(shape, rows, cols, dataflow)
+        self.nr, self.nc = ceil_div(self.sr, rows), ceil_div(self.sc, cols)
         self.rows, self.cols, self.dataflow, self.buffers = rows, cols, dataflow, buffers
         a_res, b_res = shape.m * shape.k <= buffers.a, shape.k * shape.n <= buffers.b
         # the operand whose tile is indexed by the row fold only, and whether it stays resident
@@ -221,12 +222,43 @@ class FoldPlanner:
         return Folds(folds, [1] * len(folds))
 
     def fold_classes(self) -> Folds:
-        """At most nine classes (first / middle / last row fold x column fold), in order."""
-        folds, counts = [], []
+        """At most nine classes (first / middle / last row fold x column fold), in order.
+
+        Each class is :meth:`fold` at its representative (first, second or last fold of each
+        dimension), evaluated per row class and column class rather than per call: this is the
+        fast mode's hot path."""
+        buf, t, rows, cols = self.buffers, self.t, self.rows, self.cols
+        several, resident, spill = self.nr > 1, self.resident, self.spill
+        last_r, os_ = self.nr - 1, self.dataflow == "OS"
+        row_classes = [(r, n, min(rows, self.sr - r * rows)) for r, n in _classes(self.nr)]
+        a_cap, b_cap = (buf.a, buf.b) if self.dataflow != "IS" else (buf.b, buf.a)
+        folds: list[FoldTraffic] = []
+        counts: list[int] = []
         for c, nc in _classes(self.nc):
-            for r, nr in _classes(self.nr):
-                folds.append(self.fold(r, c))
-                counts.append(nr * nc)
+            c_size = min(cols, self.sc - c * cols)
+            col_tile = c_size * t  # OS: B tile; WS/IS: partial sums (x ACC_BYTES)
+            col_buf = _buffering(col_tile, buf.b) if os_ else 0
+            psum = col_tile * ACC_BYTES
+            psum_buf = _buffering(psum, buf.c) if spill else 0
+            for r, n, r_size in row_classes:
+                row_new = (c == 0 or not resident) if several else (r == 0 and c == 0)
+                row_tile = r_size * t  # OS: A tile; WS/IS: streamed tile
+                counts.append(n * nc)
+                if os_:
+                    folds.append(FoldTraffic(row_tile if row_new else 0,
+                                             col_tile if r == 0 else 0, 0,
+                                             r_size * c_size * ACC_BYTES,
+                                             max(_buffering(row_tile, buf.a), col_buf)))
+                    continue
+                stationary = r_size * c_size
+                s_bytes = row_tile if row_new else 0
+                buffering = max(_buffering(row_tile, a_cap), _buffering(stationary, b_cap),
+                                psum_buf)
+                write = psum if spill or r == last_r else 0
+                psum_read = psum if spill and r > 0 else 0
+                folds.append(FoldTraffic(s_bytes, stationary, psum_read, write, buffering)
+                             if self.dataflow == "WS" else
+                             FoldTraffic(stationary, s_bytes, psum_read, write, buffering))
         return Folds(folds, counts)
 
 

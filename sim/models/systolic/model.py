@@ -221,13 +221,15 @@ class SystolicModel:
     def op_record(self, op: Op, start: int) -> OpRecord:
         """Cycles and actions of one trace op starting at cycle ``start``."""
         check_op(op)
-        cycles, macs, actions = 0, 0, Ledger()
+        cycles = macs = 0
+        actions: dict[str, float] = {}  # summed as Ledger.merge does (keys are well formed)
         detail: dict[str, float] = {}
         for shape, count in to_gemms(op):
             gemm_cycles_, counts, gemm_detail = self.gemm_ledger(shape)
             cycles += gemm_cycles_ * count
             macs += shape.macs * count
-            actions.merge(counts, scale=count)
+            for key, value in counts.items():
+                actions[key] = actions.get(key, 0.0) + float(value * count)
             for key, value in gemm_detail.items():
                 if key in DETAIL_PEAKS:
                     detail[key] = max(detail.get(key, 0.0), value)
@@ -237,19 +239,22 @@ class SystolicModel:
         detail["utilisation"] = macs / (pes * cycles) if cycles else 0.0
         compute = detail.get("compute_cycles", 0)
         detail["compute_utilisation"] = macs / (pes * compute) if compute else 0.0
-        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict(),
+        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs,
+                        {k: actions[k] for k in sorted(actions)},
                         {k: v if k in FLOAT_DETAILS else int(v) for k, v in detail.items()})
 
     def run(self, trace: Trace, seed: int) -> Result:
         """Simulate ``trace`` (ops back to back on the array). ``seed`` is unused: no randomness."""
         ops: list[OpRecord] = []
-        ledger = Ledger()
+        totals: dict[str, float] = {}  # summed as Ledger.merge does, validated once below
         now = 0
         for op in trace.ops:
             record = self.op_record(op, now)
             ops.append(record)
-            ledger.merge(record.ledger)
+            for key, value in record.ledger.items():
+                totals[key] = totals.get(key, 0.0) + value
             now = record.end
+        ledger = Ledger(totals)
         arch = self.arch
         pes = arch.rows * arch.cols
         macs = sum(r.macs for r in ops)
