@@ -127,8 +127,7 @@ class FoldTraffic(NamedTuple):
         return self.a + self.b + self.psum_read
 
 
-@dataclass(frozen=True)
-class Folds:
+class Folds(NamedTuple):
     """Folds in execution order, or fold classes: ``counts[i]`` folds look like ``folds[i]``.
 
     With classes, the first entry is the GEMM's first fold's class and the last entry its last
@@ -147,11 +146,6 @@ class Folds:
             p += f.psum_read * n
             w += f.write * n
         return a, b, p, w
-
-    @property
-    def n(self) -> int:
-        """Number of folds."""
-        return sum(self.counts)
 
 
 def _buffering(tile: int, capacity: int) -> int:
@@ -262,13 +256,13 @@ class FoldPlanner:
         return Folds(folds, counts)
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     """Outcome of one GEMM with memory in the loop (array cycles)."""
 
     total: int
     compute: int
-    folds: Folds
+    traffic: tuple[int, int, int, int]
+    """DRAM bytes over all folds: (A read, B read, partial sums read back, written)."""
     peak_read: float
     """Largest (bytes read for a fold) / (cycles from the prefetch's issue to its arrival),
     bytes per array cycle."""
@@ -289,12 +283,12 @@ class Transfers:
         self.cfg, self.mode = cfg, mode
         self.ratio = array_mhz / cfg.org.freq_mhz  # array cycles per DRAM cycle
         self.fill = fill_bytes_per_cycle
-        self._analytic: dict[bool, tuple[int, float]] = {}
-        self._fast: dict[tuple[int, bool], tuple[float, float]] = {}
+        self._request_bytes, self._channels = cfg.org.request_bytes, cfg.org.channels
+        self._analytic: dict[bool, tuple[float, float]] = {}
+        self._fast: tuple[dict[int, tuple[float, float]], ...] = ({}, {})  # reads, writes
 
     def _per_channel(self, nbytes: int) -> int:
-        org = self.cfg.org
-        return ceil_div(ceil_div(nbytes, org.request_bytes), org.channels)
+        return ceil_div(ceil_div(nbytes, self._request_bytes), self._channels)
 
     def _fill(self, nbytes: int) -> float:
         return nbytes / self.fill if self.fill else 0.0
@@ -311,15 +305,19 @@ class Transfers:
         under the next transfer)."""
         if nbytes <= 0:
             return 0.0, 0.0
-        known = self._fast.get((nbytes, write))
+        memo = self._fast[write]
+        known = memo.get(nbytes)
         if known is not None:
             return known
-        if write not in self._analytic:
-            self._analytic[write] = (self._latency(write), self.cfg.org.burst_cycles
-                                     / stream_efficiency(self.cfg, write))
-        latency, per_request = self._analytic[write]
-        occupancy = max(self._per_channel(nbytes) * per_request * self.ratio, self._fill(nbytes))
-        out = self._fast[nbytes, write] = (occupancy, occupancy + latency * self.ratio)
+        analytic = self._analytic.get(write)
+        if analytic is None:  # measured once per direction: (latency in array cycles, burst)
+            analytic = self._analytic[write] = (
+                self._latency(write) * self.ratio,
+                self.cfg.org.burst_cycles / stream_efficiency(self.cfg, write))
+        latency, per_request = analytic
+        occupancy = max(self._per_channel(nbytes) * per_request * self.ratio,
+                        nbytes / self.fill if self.fill else 0.0)
+        out = memo[nbytes] = (occupancy, occupancy + latency)
         return out
 
     def event_cycles(self, nbytes: int, write: bool, at: int = 0) -> tuple[int, int]:
@@ -383,7 +381,7 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
             peak_w = max(peak_w, fold.write / max(1, done))
     writes_end = max(dram_free, end) + backlog + last_latency if backlog else 0
     total = max(end, writes_end)
-    return Timing(total, len(seq) * fold_cycles + tail, folds, peak_r, peak_w)
+    return Timing(total, len(seq) * fold_cycles + tail, folds.totals(), peak_r, peak_w)
 
 
 def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int = 0) -> Timing:
@@ -398,19 +396,28 @@ def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int 
     by count.
     """
     folds = plan.fold_classes()
+    cost = xfer.fast_cycles
     chain = busy = 0.0
     peak_r = peak_w = 0.0
-    for i, (fold, count) in enumerate(zip(folds.folds, folds.counts, strict=True)):
-        load_busy, load = xfer.fast_cycles(fold.read, False)
-        write_busy, write = xfer.fast_cycles(fold.write, True)
-        step = fold_cycles + load if fold.buffering == SINGLE else max(fold_cycles, load)
-        later = count - 1 if i == 0 else count  # folds of this class after the first fold
-        chain += step * later + (load if i == 0 else 0.0)
+    a_sum = b_sum = p_sum = w_sum = n = 0
+    first = True
+    for (a, b, psum, written, buffering), count in zip(folds.folds, folds.counts, strict=True):
+        read = a + b + psum
+        load_busy, load = cost(read, False)
+        write_busy, write = cost(written, True)
+        step = fold_cycles + load if buffering == SINGLE else max(fold_cycles, load)
+        later = count - 1 if first else count  # folds of this class after the first fold
+        chain += step * later + (load if first else 0.0)
         busy += (load_busy + write_busy) * count
-        if later and fold.read:
-            peak_r = max(peak_r, fold.read / max(load, 1.0))
-        if fold.write:
-            peak_w = max(peak_w, fold.write / max(write, 1.0))
-    chain += fold_cycles + tail + xfer.fast_cycles(folds.folds[-1].write, True)[1]
-    compute = folds.n * fold_cycles + tail
-    return Timing(max(math.ceil(max(chain, busy)), compute), compute, folds, peak_r, peak_w)
+        if later and read:
+            peak_r = max(peak_r, read / max(load, 1.0))
+        if written:
+            peak_w = max(peak_w, written / max(write, 1.0))
+        first = False
+        a_sum, b_sum, p_sum, w_sum = (a_sum + a * count, b_sum + b * count,
+                                      p_sum + psum * count, w_sum + written * count)
+        n += count
+    chain += fold_cycles + tail + write  # the last class's write completes the GEMM
+    compute = n * fold_cycles + tail
+    return Timing(max(math.ceil(max(chain, busy)), compute), compute,
+                  (a_sum, b_sum, p_sum, w_sum), peak_r, peak_w)

@@ -144,9 +144,9 @@ DETAIL_SUMS = ("compute_cycles", "stall_cycles", "read_bytes", "write_bytes", "d
                "dram_b_bytes", "dram_psum_read_bytes", "sram_a_read_bytes",
                "sram_b_read_bytes", "sram_c_bytes")
 """Per-op details summed over an op's GEMMs (bytes; cycles of the array clock)."""
-DETAIL_PEAKS = ("peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle")
+DETAIL_PEAKS = frozenset({"peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle"})
 """Per-op details maximised over an op's GEMMs (bytes per array cycle)."""
-FLOAT_DETAILS = (*DETAIL_PEAKS, "utilisation", "compute_utilisation")
+FLOAT_DETAILS = DETAIL_PEAKS | {"utilisation", "compute_utilisation"}
 
 
 class SystolicModel:
@@ -191,7 +191,7 @@ class SystolicModel:
             cycles, stall = compute, 0
             folds_detail: dict[str, float] = {}
         else:
-            a_bytes, b_bytes, psum_bytes, written = timing.folds.totals()
+            a_bytes, b_bytes, psum_bytes, written = timing.traffic
             dram_read, dram_write = (a_bytes + b_bytes + psum_bytes) * 8, written * 8
             cycles, stall = timing.total, timing.stall
             folds_detail = {
