@@ -221,10 +221,18 @@ class SystolicModel:
     def op_record(self, op: Op, start: int) -> OpRecord:
         """Cycles and actions of one trace op starting at cycle ``start``."""
         check_op(op)
+        gemms = to_gemms(op)
+        if len(gemms) == 1 and gemms[0][1] == 1:  # one GEMM once: the sums below, unrolled
+            shape = gemms[0][0]
+            cycles, counts, detail = self.gemm_ledger(shape)
+            macs = shape.macs
+            actions = {key: float(value) for key, value in counts.items()}
+            detail = {key: float(value) for key, value in detail.items()}
+            return self._record(op, start, cycles, macs, actions, detail)
         cycles = macs = 0
-        actions: dict[str, float] = {}  # summed as Ledger.merge does (keys are well formed)
-        detail: dict[str, float] = {}
-        for shape, count in to_gemms(op):
+        actions = {}  # summed as Ledger.merge does (keys are well formed)
+        detail = {}
+        for shape, count in gemms:
             gemm_cycles_, counts, gemm_detail = self.gemm_ledger(shape)
             cycles += gemm_cycles_ * count
             macs += shape.macs * count
@@ -235,6 +243,11 @@ class SystolicModel:
                     detail[key] = max(detail.get(key, 0.0), value)
                 else:
                     detail[key] = detail.get(key, 0.0) + value * count
+        return self._record(op, start, cycles, macs, actions, detail)
+
+    def _record(self, op: Op, start: int, cycles: int, macs: int, actions: dict[str, float],
+                detail: dict[str, float]) -> OpRecord:
+        """The record of ``op`` from its summed cycles, MACs, action counts and details."""
         pes = self.arch.rows * self.arch.cols
         detail["utilisation"] = macs / (pes * cycles) if cycles else 0.0
         compute = detail.get("compute_cycles", 0)
