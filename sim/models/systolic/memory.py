@@ -315,8 +315,7 @@ class Transfers:
                 self._latency(write) * self.ratio,
                 self.cfg.org.burst_cycles / stream_efficiency(self.cfg, write))
         latency, per_request = analytic
-        occupancy = max(self._per_channel(nbytes) * per_request * self.ratio,
-                        nbytes / self.fill if self.fill else 0.0)
+        occupancy = max(self._per_channel(nbytes) * per_request * self.ratio, self._fill(nbytes))
         out = memo[nbytes] = (occupancy, occupancy + latency)
         return out
 
