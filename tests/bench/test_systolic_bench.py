@@ -60,7 +60,7 @@ def test_fast_memory_ops_per_second(dataflow: str) -> None:
 
     Prints wall and CPU time (CPU time is the fair figure on a shared machine) and the load."""
     distinct = distinct_trace()
-    assert len({op.shape for op in distinct.ops}) == OPS  # type: ignore[union-attr]
+    assert len({(op.m, op.n, op.k) for op in distinct.ops}) == OPS  # type: ignore[union-attr]
     for label, trace in (("same shape", gemm_trace(512)), ("distinct shapes", distinct)):
         model = SystolicModel(memory_arch("fast", dataflow))
         model.run(gemm_trace(64), seed=0)  # measured DRAM efficiency, once per process
