@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
@@ -61,7 +61,7 @@ from sim.core.errors import SimError
 from sim.core.shapes import GemmShape, ceil_div
 from sim.hw.dram.config import PRESETS, HbmConfig, make_config
 from sim.hw.dram.stream import sequential_stream, stream_efficiency
-from sim.hw.systolic import ACCUMULATOR_BITS, Dataflow, fold_counts, mapping
+from sim.hw.systolic import ACCUMULATOR_BITS, Dataflow, mapping
 from sim.spec.base import StrictModel
 
 MemoryMode = Literal["ideal", "fast", "event"]
@@ -110,9 +110,10 @@ class Buffers:
     fill_bytes_per_cycle: int = 0
 
 
-@dataclass(frozen=True)
-class FoldTraffic:
-    """One fold: DRAM bytes read per operand before it, bytes written after it, buffering."""
+class FoldTraffic(NamedTuple):
+    """One fold: DRAM bytes read per operand before it, bytes written after it, buffering.
+
+    A named tuple, not a dataclass: the fast mode builds several per GEMM (hot path)."""
 
     a: int
     b: int
@@ -126,8 +127,7 @@ class FoldTraffic:
         return self.a + self.b + self.psum_read
 
 
-@dataclass(frozen=True)
-class Folds:
+class Folds(NamedTuple):
     """Folds in execution order, or fold classes: ``counts[i]`` folds look like ``folds[i]``.
 
     With classes, the first entry is the GEMM's first fold's class and the last entry its last
@@ -146,11 +146,6 @@ class Folds:
             p += f.psum_read * n
             w += f.write * n
         return a, b, p, w
-
-    @property
-    def n(self) -> int:
-        """Number of folds."""
-        return sum(self.counts)
 
 
 def _buffering(tile: int, capacity: int) -> int:
@@ -174,7 +169,7 @@ class FoldPlanner:
     def __init__(self, shape: GemmShape, rows: int, cols: int, dataflow: Dataflow,
                  buffers: Buffers) -> None:
         self.sr, self.sc, self.t = mapping(shape, dataflow)
-        self.nr, self.nc = fold_counts(shape, rows, cols, dataflow)
+        self.nr, self.nc = ceil_div(self.sr, rows), ceil_div(self.sc, cols)
         self.rows, self.cols, self.dataflow, self.buffers = rows, cols, dataflow, buffers
         a_res, b_res = shape.m * shape.k <= buffers.a, shape.k * shape.n <= buffers.b
         # the operand whose tile is indexed by the row fold only, and whether it stays resident
@@ -221,22 +216,53 @@ class FoldPlanner:
         return Folds(folds, [1] * len(folds))
 
     def fold_classes(self) -> Folds:
-        """At most nine classes (first / middle / last row fold x column fold), in order."""
-        folds, counts = [], []
+        """At most nine classes (first / middle / last row fold x column fold), in order.
+
+        Each class is :meth:`fold` at its representative (first, second or last fold of each
+        dimension), evaluated per row class and column class rather than per call: this is the
+        fast mode's hot path."""
+        buf, t, rows, cols = self.buffers, self.t, self.rows, self.cols
+        several, resident, spill = self.nr > 1, self.resident, self.spill
+        last_r, os_ = self.nr - 1, self.dataflow == "OS"
+        row_classes = [(r, n, min(rows, self.sr - r * rows)) for r, n in _classes(self.nr)]
+        a_cap, b_cap = (buf.a, buf.b) if self.dataflow != "IS" else (buf.b, buf.a)
+        folds: list[FoldTraffic] = []
+        counts: list[int] = []
         for c, nc in _classes(self.nc):
-            for r, nr in _classes(self.nr):
-                folds.append(self.fold(r, c))
-                counts.append(nr * nc)
+            c_size = min(cols, self.sc - c * cols)
+            col_tile = c_size * t  # OS: B tile; WS/IS: partial sums (x ACC_BYTES)
+            col_buf = _buffering(col_tile, buf.b) if os_ else 0
+            psum = col_tile * ACC_BYTES
+            psum_buf = _buffering(psum, buf.c) if spill else 0
+            for r, n, r_size in row_classes:
+                row_new = (c == 0 or not resident) if several else (r == 0 and c == 0)
+                row_tile = r_size * t  # OS: A tile; WS/IS: streamed tile
+                counts.append(n * nc)
+                if os_:
+                    folds.append(FoldTraffic(row_tile if row_new else 0,
+                                             col_tile if r == 0 else 0, 0,
+                                             r_size * c_size * ACC_BYTES,
+                                             max(_buffering(row_tile, buf.a), col_buf)))
+                    continue
+                stationary = r_size * c_size
+                s_bytes = row_tile if row_new else 0
+                buffering = max(_buffering(row_tile, a_cap), _buffering(stationary, b_cap),
+                                psum_buf)
+                write = psum if spill or r == last_r else 0
+                psum_read = psum if spill and r > 0 else 0
+                folds.append(FoldTraffic(s_bytes, stationary, psum_read, write, buffering)
+                             if self.dataflow == "WS" else
+                             FoldTraffic(stationary, s_bytes, psum_read, write, buffering))
         return Folds(folds, counts)
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     """Outcome of one GEMM with memory in the loop (array cycles)."""
 
     total: int
     compute: int
-    folds: Folds
+    traffic: tuple[int, int, int, int]
+    """DRAM bytes over all folds: (A read, B read, partial sums read back, written)."""
     peak_read: float
     """Largest (bytes read for a fold) / (cycles from the prefetch's issue to its arrival),
     bytes per array cycle."""
@@ -257,12 +283,12 @@ class Transfers:
         self.cfg, self.mode = cfg, mode
         self.ratio = array_mhz / cfg.org.freq_mhz  # array cycles per DRAM cycle
         self.fill = fill_bytes_per_cycle
-        self._analytic: dict[bool, tuple[int, float]] = {}
-        self._fast: dict[tuple[int, bool], tuple[float, float]] = {}
+        self._request_bytes, self._channels = cfg.org.request_bytes, cfg.org.channels
+        self._analytic: dict[bool, tuple[float, float]] = {}
+        self._fast: tuple[dict[int, tuple[float, float]], ...] = ({}, {})  # reads, writes
 
     def _per_channel(self, nbytes: int) -> int:
-        org = self.cfg.org
-        return ceil_div(ceil_div(nbytes, org.request_bytes), org.channels)
+        return ceil_div(ceil_div(nbytes, self._request_bytes), self._channels)
 
     def _fill(self, nbytes: int) -> float:
         return nbytes / self.fill if self.fill else 0.0
@@ -279,15 +305,18 @@ class Transfers:
         under the next transfer)."""
         if nbytes <= 0:
             return 0.0, 0.0
-        known = self._fast.get((nbytes, write))
+        memo = self._fast[write]
+        known = memo.get(nbytes)
         if known is not None:
             return known
-        if write not in self._analytic:
-            self._analytic[write] = (self._latency(write), self.cfg.org.burst_cycles
-                                     / stream_efficiency(self.cfg, write))
-        latency, per_request = self._analytic[write]
+        analytic = self._analytic.get(write)
+        if analytic is None:  # measured once per direction: (latency in array cycles, burst)
+            analytic = self._analytic[write] = (
+                self._latency(write) * self.ratio,
+                self.cfg.org.burst_cycles / stream_efficiency(self.cfg, write))
+        latency, per_request = analytic
         occupancy = max(self._per_channel(nbytes) * per_request * self.ratio, self._fill(nbytes))
-        out = self._fast[nbytes, write] = (occupancy, occupancy + latency * self.ratio)
+        out = memo[nbytes] = (occupancy, occupancy + latency)
         return out
 
     def event_cycles(self, nbytes: int, write: bool, at: int = 0) -> tuple[int, int]:
@@ -351,7 +380,7 @@ def event_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int
             peak_w = max(peak_w, fold.write / max(1, done))
     writes_end = max(dram_free, end) + backlog + last_latency if backlog else 0
     total = max(end, writes_end)
-    return Timing(total, len(seq) * fold_cycles + tail, folds, peak_r, peak_w)
+    return Timing(total, len(seq) * fold_cycles + tail, folds.totals(), peak_r, peak_w)
 
 
 def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int = 0) -> Timing:
@@ -366,19 +395,28 @@ def fast_timing(plan: FoldPlanner, fold_cycles: int, xfer: Transfers, tail: int 
     by count.
     """
     folds = plan.fold_classes()
+    cost = xfer.fast_cycles
     chain = busy = 0.0
     peak_r = peak_w = 0.0
-    for i, (fold, count) in enumerate(zip(folds.folds, folds.counts, strict=True)):
-        load_busy, load = xfer.fast_cycles(fold.read, False)
-        write_busy, write = xfer.fast_cycles(fold.write, True)
-        step = fold_cycles + load if fold.buffering == SINGLE else max(fold_cycles, load)
-        later = count - 1 if i == 0 else count  # folds of this class after the first fold
-        chain += step * later + (load if i == 0 else 0.0)
+    a_sum = b_sum = p_sum = w_sum = n = 0
+    first = True
+    for (a, b, psum, written, buffering), count in zip(folds.folds, folds.counts, strict=True):
+        read = a + b + psum
+        load_busy, load = cost(read, False)
+        write_busy, write = cost(written, True)
+        step = fold_cycles + load if buffering == SINGLE else max(fold_cycles, load)
+        later = count - 1 if first else count  # folds of this class after the first fold
+        chain += step * later + (load if first else 0.0)
         busy += (load_busy + write_busy) * count
-        if later and fold.read:
-            peak_r = max(peak_r, fold.read / max(load, 1.0))
-        if fold.write:
-            peak_w = max(peak_w, fold.write / max(write, 1.0))
-    chain += fold_cycles + tail + xfer.fast_cycles(folds.folds[-1].write, True)[1]
-    compute = folds.n * fold_cycles + tail
-    return Timing(max(math.ceil(max(chain, busy)), compute), compute, folds, peak_r, peak_w)
+        if later and read:
+            peak_r = max(peak_r, read / max(load, 1.0))
+        if written:
+            peak_w = max(peak_w, written / max(write, 1.0))
+        first = False
+        a_sum, b_sum, p_sum, w_sum = (a_sum + a * count, b_sum + b * count,
+                                      p_sum + psum * count, w_sum + written * count)
+        n += count
+    chain += fold_cycles + tail + write  # the last class's write completes the GEMM
+    compute = n * fold_cycles + tail
+    return Timing(max(math.ceil(max(chain, busy)), compute), compute,
+                  (a_sum, b_sum, p_sum, w_sum), peak_r, peak_w)

@@ -144,9 +144,9 @@ DETAIL_SUMS = ("compute_cycles", "stall_cycles", "read_bytes", "write_bytes", "d
                "dram_b_bytes", "dram_psum_read_bytes", "sram_a_read_bytes",
                "sram_b_read_bytes", "sram_c_bytes")
 """Per-op details summed over an op's GEMMs (bytes; cycles of the array clock)."""
-DETAIL_PEAKS = ("peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle")
+DETAIL_PEAKS = frozenset({"peak_dram_read_bytes_per_cycle", "peak_dram_write_bytes_per_cycle"})
 """Per-op details maximised over an op's GEMMs (bytes per array cycle)."""
-FLOAT_DETAILS = (*DETAIL_PEAKS, "utilisation", "compute_utilisation")
+FLOAT_DETAILS = DETAIL_PEAKS | {"utilisation", "compute_utilisation"}
 
 
 class SystolicModel:
@@ -191,7 +191,7 @@ class SystolicModel:
             cycles, stall = compute, 0
             folds_detail: dict[str, float] = {}
         else:
-            a_bytes, b_bytes, psum_bytes, written = timing.folds.totals()
+            a_bytes, b_bytes, psum_bytes, written = timing.traffic
             dram_read, dram_write = (a_bytes + b_bytes + psum_bytes) * 8, written * 8
             cycles, stall = timing.total, timing.stall
             folds_detail = {
@@ -221,35 +221,53 @@ class SystolicModel:
     def op_record(self, op: Op, start: int) -> OpRecord:
         """Cycles and actions of one trace op starting at cycle ``start``."""
         check_op(op)
-        cycles, macs, actions = 0, 0, Ledger()
-        detail: dict[str, float] = {}
-        for shape, count in to_gemms(op):
+        gemms = to_gemms(op)
+        if len(gemms) == 1 and gemms[0][1] == 1:  # one GEMM once: the sums below, unrolled
+            shape = gemms[0][0]
+            cycles, counts, detail = self.gemm_ledger(shape)
+            macs = shape.macs
+            actions = {key: float(value) for key, value in counts.items()}
+            detail = {key: float(value) for key, value in detail.items()}
+            return self._record(op, start, cycles, macs, actions, detail)
+        cycles = macs = 0
+        actions = {}  # summed as Ledger.merge does (keys are well formed)
+        detail = {}
+        for shape, count in gemms:
             gemm_cycles_, counts, gemm_detail = self.gemm_ledger(shape)
             cycles += gemm_cycles_ * count
             macs += shape.macs * count
-            actions.merge(counts, scale=count)
+            for key, value in counts.items():
+                actions[key] = actions.get(key, 0.0) + float(value * count)
             for key, value in gemm_detail.items():
                 if key in DETAIL_PEAKS:
                     detail[key] = max(detail.get(key, 0.0), value)
                 else:
                     detail[key] = detail.get(key, 0.0) + value * count
+        return self._record(op, start, cycles, macs, actions, detail)
+
+    def _record(self, op: Op, start: int, cycles: int, macs: int, actions: dict[str, float],
+                detail: dict[str, float]) -> OpRecord:
+        """The record of ``op`` from its summed cycles, MACs, action counts and details."""
         pes = self.arch.rows * self.arch.cols
         detail["utilisation"] = macs / (pes * cycles) if cycles else 0.0
         compute = detail.get("compute_cycles", 0)
         detail["compute_utilisation"] = macs / (pes * compute) if compute else 0.0
-        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs, actions.as_dict(),
+        return OpRecord(op.name, op.kind, "array", start, start + cycles, macs,
+                        {k: actions[k] for k in sorted(actions)},
                         {k: v if k in FLOAT_DETAILS else int(v) for k, v in detail.items()})
 
     def run(self, trace: Trace, seed: int) -> Result:
         """Simulate ``trace`` (ops back to back on the array). ``seed`` is unused: no randomness."""
         ops: list[OpRecord] = []
-        ledger = Ledger()
+        totals: dict[str, float] = {}  # summed as Ledger.merge does, validated once below
         now = 0
         for op in trace.ops:
             record = self.op_record(op, now)
             ops.append(record)
-            ledger.merge(record.ledger)
+            for key, value in record.ledger.items():
+                totals[key] = totals.get(key, 0.0) + value
             now = record.end
+        ledger = Ledger(totals)
         arch = self.arch
         pes = arch.rows * arch.cols
         macs = sum(r.macs for r in ops)
