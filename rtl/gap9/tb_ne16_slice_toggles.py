@@ -1,0 +1,121 @@
+"""cocotb bench: bit toggles of every register of the NE16 engine (rtl/gap9/ne16_slice.sv): the
+input window shift register, the accumulator rows, the control registers and the streamout word,
+on the job sequences of ``sim.models.gap9.activity.bench_jobs`` (silero-sample uint8 activations
+with 2/5/8-bit weights, random jobs, all-zero jobs).
+
+Per case: a zero flush job first (the window and accumulators have no reset; the flush writes
+them all), then the case's jobs back to back. A monitor reads every register at each falling
+edge (after the rising edge has updated them) and counts changed bits per group of
+``activity.GROUPS``, from the flush job's end to the case's end. Memory writes between jobs leave
+the engine idle. One $SIM_RTL_REPORT line per case; tests/rtl/test_gap9_toggles.py compares them
+with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+from sim.models.gap9.activity import CTRL_BITS, GROUPS, Geometry, bench_jobs, flush_job
+from sim.models.gap9.rtlslice import MODE_CODE, OUT_CODE, SliceJob
+
+PARAMS: dict[str, Any] = json.loads(
+    os.environ.get("SIM_RTL_PARAMS", '{"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2}'))
+GEOM = Geometry(int(PARAMS["SIDE"]), int(PARAMS["LANES"]), int(PARAMS["KMAX"]),
+                int(PARAMS["NIN_MAX"]))
+
+
+def _handles(dut: Any) -> dict[str, list[Any]]:
+    eng = dut.u_engine
+    return {"reg_xbuf": [eng.xbuf], "reg_acc": [eng.rows],
+            "reg_ctrl": [getattr(eng, n) for n in CTRL_BITS], "reg_out": [eng.o_data]}
+
+
+class _Monitor:
+    """Counts register bit changes per group at every falling edge while ``on``."""
+
+    def __init__(self, dut: Any) -> None:
+        self.h = _handles(dut)
+        self.on = False
+        self.counts = dict.fromkeys(GROUPS, 0)
+        self.prev = self._read()
+
+    def _read(self) -> dict[str, list[int]]:
+        return {g: [int(h.value) for h in hs] for g, hs in self.h.items()}
+
+    async def run(self, dut: Any) -> None:
+        while True:
+            await FallingEdge(dut.clk)
+            await ReadOnly()
+            now = self._read()
+            if self.on:
+                for g, vals in now.items():
+                    self.counts[g] += sum(bin(a ^ b).count("1")
+                                          for a, b in zip(vals, self.prev[g], strict=True))
+            self.prev = now
+
+
+async def _job(dut: Any, job: SliceJob) -> None:
+    """Write the memories, start, wait for done and one more edge (done falls)."""
+    await FallingEdge(dut.clk)
+    for i, word in enumerate(job.x_words):
+        dut.x_we.value, dut.x_addr.value, dut.x_wdata.value = 1, i, word
+        await FallingEdge(dut.clk)
+    dut.x_we.value = 0
+    for i, word in enumerate(job.w_words):
+        dut.w_we.value, dut.w_addr.value, dut.w_wdata.value = 1, i, word
+        await FallingEdge(dut.clk)
+    dut.w_we.value = 0
+    for i in range(job.k):
+        dut.p_we.value, dut.p_addr.value = 1, i
+        dut.p_scale.value, dut.p_bias.value = job.scale[i], job.bias[i] & 0xFFFFFFFF
+        await FallingEdge(dut.clk)
+    dut.p_we.value = 0
+    nq = job.nq
+    dut.mode.value, dut.qw.value, dut.k.value = MODE_CODE[job.mode], job.qw, job.k
+    dut.n_in.value, dut.woff.value = job.n_in, job.woff & 0xFFFFFFFF
+    dut.shift.value, dut.rounding.value = int(nq.shift), int(nq.rounding)  # type: ignore[arg-type]
+    dut.relu.value, dut.out_sel.value = int(nq.relu), OUT_CODE[nq.out_bits]
+    dut.norm_en.value, dut.bias_en.value = int(nq.enabled), int(nq.bias is not None)
+    dut.start.value = 1
+    await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.start.value = 0
+    for _ in range(10 * job.cycles + 100):
+        await RisingEdge(dut.clk)
+        await ReadOnly()
+        if int(dut.done.value):
+            break
+    await FallingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+
+
+@cocotb.test()
+async def slice_toggles(dut: Any) -> None:
+    """Every case of bench_jobs, each after a flush job."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for sig in ("start", "x_we", "w_we", "p_we"):
+        getattr(dut, sig).value = 0
+    dut.rst_n.value = 0
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    dut.rst_n.value = 1
+    mon = _Monitor(dut)
+    cocotb.start_soon(mon.run(dut))
+    for case, jobs in bench_jobs(GEOM).items():
+        await _job(dut, flush_job(GEOM))
+        mon.counts = dict.fromkeys(GROUPS, 0)
+        mon.on = True
+        for job in jobs:
+            await _job(dut, job)
+        mon.on = False
+        path = os.environ.get("SIM_RTL_REPORT")
+        if path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"test": "slice_toggles", "case": case, "params": PARAMS,
+                                     "rtl": mon.counts}) + "\n")
