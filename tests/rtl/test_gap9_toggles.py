@@ -62,3 +62,19 @@ def test_controls_and_perturbation() -> None:
     assert activity.slice_toggles([wbad, *_jobs()["real"][1:]], GEOM)["reg_acc"] != \
         recs["real"]["rtl"]["reg_acc"]
     assert np.all(np.array(list(recs["random"]["rtl"].values())) > 0)
+
+
+@pytest.mark.bench
+def test_ne16_geometry_toggles_equal_rtl() -> None:
+    """The same cases on NE16's own geometry (3x3 pixels x 16 lanes x 32 channels, 4 k_in
+    subtiles): opt-in (``pytest -m bench``), the bench takes ~40 s; prints the counts."""
+    params = KERNEL.parameter_sets[0]
+    geom = activity.Geometry(params["SIDE"], params["LANES"], params["KMAX"], params["NIN_MAX"])
+    results = read_results(run_bench(KERNEL.name, params, "tb_ne16_slice_toggles"))
+    assert results and all(case.passed for case in results), [c.message for c in results]
+    recs = {rec["case"]: rec for case in results for rec in case.records}
+    jobs = activity.bench_jobs(geom)
+    assert set(recs) == set(jobs)
+    for case, rec in recs.items():
+        print(case, rec["rtl"])
+        assert activity.slice_toggles(jobs[case], geom) == rec["rtl"], case

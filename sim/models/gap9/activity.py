@@ -98,6 +98,8 @@ class _Engine:
         self.rows = np.zeros((g.cols, g.kmax), dtype=np.uint32)
         self.ctrl = dict.fromkeys(CTRL_BITS, 0)
         self.o_data = 0
+        self.words: list[int] = []  # streamout words of the last job (o_valid)
+        self.edges = 0  # rising edges of the last job, start to done low
 
     def run(self, job: SliceJob) -> dict[str, int]:
         """Edges from the one sampling ``start`` until the engine is idle again with ``done``
@@ -108,8 +110,10 @@ class _Engine:
         wmem = np.array([[(w >> b) & 1 for b in range(9 * g.lanes)] for w in job.w_words],
                         dtype=np.int64).reshape(-1, 9, g.lanes)
         counts = dict.fromkeys(GROUPS, 0)
+        self.words, self.edges = [], 0
         start = 1
         while True:
+            self.edges += 1
             old_x, old_rows, old_c, old_o = self.xbuf, self.rows, dict(self.ctrl), self.o_data
             self._edge(job, xmem, wmem, start)
             start = 0
@@ -117,6 +121,8 @@ class _Engine:
             counts["reg_acc"] += int(np.bitwise_count(old_rows ^ self.rows).sum())
             counts["reg_ctrl"] += sum(bin(old_c[n] ^ self.ctrl[n]).count("1") for n in CTRL_BITS)
             counts["reg_out"] += bin(old_o ^ self.o_data).count("1")
+            if self.ctrl["o_valid"]:
+                self.words.append(self.o_data)
             if self.ctrl["state"] == S_IDLE and not self.ctrl["done"]:
                 return counts
 
@@ -342,4 +348,17 @@ def _random_job(rng: np.random.Generator, g: Geometry, mode: str, qw: int) -> Sl
     return make_job(mode, x, w, qw, nq, g.side, g.lanes)
 
 
-__all__ = ["CTRL_BITS", "GROUPS", "Geometry", "bench_jobs", "flush_job", "slice_toggles"]
+REG_ACTION = "ne16.reg.toggle_bit"
+CLOCK_ACTION = "ne16.ff.clock_bit"
+
+
+def flops(g: Geometry) -> int:
+    """Flip-flops of the engine: window, accumulators, control and the streamout word."""
+    return g.rr * g.lanes * 8 + g.cols * g.kmax * 32 + sum(CTRL_BITS.values()) + 256
+
+
+def toggle_ledger(toggles: dict[str, int], cycles: int, g: Geometry) -> dict[str, float]:
+    """Ledger of the engine's registers over ``cycles`` busy cycles: one ``ne16.reg.toggle_bit``
+    per register bit toggle and one ``ne16.ff.clock_bit`` per flop per cycle (no clock gating).
+    The combinational datapath (products, sums, quantisers) is not in it."""
+    return {REG_ACTION: float(sum(toggles.values())), CLOCK_ACTION: float(flops(g) * cycles)}
