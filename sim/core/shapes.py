@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is not imported at run time: a scalar-only run does without it
+    import numpy as np
+    import numpy.typing as npt
 
-IntOrArray = TypeVar("IntOrArray", int, npt.NDArray[np.int64])
+IntOrArray = TypeVar("IntOrArray", int, "npt.NDArray[np.int64]")
 
 
 def ceil_div(a: IntOrArray, b: int) -> IntOrArray:

@@ -12,7 +12,6 @@ from sim.spec.base import ArchBase
 from sim.spec.yamlio import load_yaml
 from sim.tech import load_tables
 from sim.workload.load import tensor_file, trace_from_data
-from sim.workload.model_configs import SCHEMAS, load_model_config
 
 KINDS = ("workload (arch + trace), arch (family), trace (ops), sweep (base + vary), "
          "model config (arch: transformer | resnet | mobilenetv2 | crnn), tech table (rows)")
@@ -47,6 +46,8 @@ def check_arch(family: Family, arch: ArchBase, tech_files: list[Path]) -> None:
 
 def validate_any(path: Path) -> str:
     """Validate ``path`` as whatever it is; returns a short description such as ``"arch"``."""
+    from sim.workload.model_configs import SCHEMAS, load_model_config  # not needed by sim run
+
     doc = load_yaml(path)
     data = doc.data
     if not isinstance(data, dict):

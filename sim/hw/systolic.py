@@ -21,12 +21,13 @@ the cocotb benches check cycle for cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Literal
 
 from sim.core.shapes import GemmShape, ceil_div
+
+if TYPE_CHECKING:  # numpy only for the golden model, imported when it is called
+    import numpy as np
+    import numpy.typing as npt
 
 Dataflow = Literal["OS", "WS", "IS"]
 DATAFLOWS: tuple[Dataflow, ...] = ("OS", "WS", "IS")
@@ -105,6 +106,8 @@ def sram_traffic(shape: GemmShape, rows: int, cols: int, dataflow: Dataflow) -> 
 
 def golden_gemm(a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]) -> npt.NDArray[np.int32]:
     """Bit-exact reference: int8 A[M, K] @ int8 B[K, N] accumulated and wrapped to int32."""
+    import numpy as np
+
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(f"GEMM operand shapes do not match: A{a.shape} @ B{b.shape}")
     wide = a.astype(np.int64) @ b.astype(np.int64)

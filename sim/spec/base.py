@@ -37,7 +37,8 @@ Layers = Annotated[int, Field(ge=1, le=GEN_MAX_LAYERS)]
 class StrictModel(BaseModel):
     """Base of every schema: unknown keys, type coercions, NaN and infinity are all errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class TechSelection(StrictModel):

@@ -15,7 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from sim.hw.dram import make_config, replay
+from sim.hw.dram.config import make_config
+from sim.hw.dram.replay import replay
 from tests.unit.test_dram_reference import N, trace
 
 pytestmark = pytest.mark.bench

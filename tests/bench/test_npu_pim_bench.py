@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.hw.dram import make_config, replay
+from sim.hw.dram.config import make_config
+from sim.hw.dram.replay import replay
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import NpuPimModel
 from sim.models.npu_pim.table import format_table, mean_ratios, throughput_table

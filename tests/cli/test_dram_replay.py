@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from sim.hw.dram import encode, make_config
+from sim.hw.dram.address import encode
+from sim.hw.dram.config import make_config
 from sim.hw.dram.trace import read_trace_dramsim3, write_trace_dramsim3
 from tests.cli.test_quickstart import sim_script
 

@@ -13,7 +13,7 @@ import pytest
 
 from sim.core.errors import SimError, UnsupportedOpError
 from sim.family import get_family
-from sim.hw.dram import make_config
+from sim.hw.dram.config import make_config
 from sim.hw.dram.pim_commands import PimOp
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.model import NpuPimModel

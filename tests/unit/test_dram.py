@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from sim.core.errors import SimError
-from sim.hw.dram import decode, encode, make_config, replay
+from sim.hw.dram.address import decode, encode
+from sim.hw.dram.config import make_config
+from sim.hw.dram.replay import replay
 
 CFG = make_config("dramsim3_hbm2_8ch")
 ORG = CFG.org

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from sim.core.errors import SimError
-from sim.hw.dram import encode, make_config, replay
+from sim.hw.dram.address import encode
+from sim.hw.dram.config import make_config
 from sim.hw.dram.pim_channel import PimTile, dual_mode_stream_loss, replay_with_pim
+from sim.hw.dram.replay import replay
 from sim.hw.dram.trace import read_trace_csv
 
 CFG = make_config()

@@ -13,8 +13,8 @@ import numpy.typing as npt
 import pytest
 
 from sim.evaluation.dram_replay import energy_pj
-from sim.hw.dram import make_config, replay
-from sim.hw.dram.replay import DramStats
+from sim.hw.dram.config import make_config
+from sim.hw.dram.replay import DramStats, replay
 from sim.hw.dram.trace import random_addresses
 from sim.tech import load_tables
 

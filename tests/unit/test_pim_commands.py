@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.core.errors import SimError
-from sim.hw.dram import make_config
+from sim.hw.dram.config import make_config
 from sim.hw.dram.pim_commands import PimDesign, PimOp, gwrite_cycles, run_program
 from sim.models.npu_pim import pim
 from sim.models.npu_pim.arith import unit_cycles

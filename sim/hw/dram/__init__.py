@@ -1,16 +1,7 @@
-"""Reusable HBM DRAM timing model: organisation/timing/controller presets, address mapping, a
-controller with DRAMsim3's structure (readable reference path and compiled fast path), trace
-replay, and sustained-bandwidth helpers for bulk transfers."""
+"""Reusable HBM DRAM timing model: organisation/timing/controller presets (``config``), address
+mapping (``address``), a controller with DRAMsim3's structure, readable reference path and
+compiled fast path (``controller``), trace replay (``replay``, ``trace``), and sustained-bandwidth
+helpers for bulk transfers (``stream``).
 
-from sim.hw.dram.address import decode, encode
-from sim.hw.dram.config import PRESETS, HbmConfig, HbmController, HbmOrg, HbmTiming, make_config
-from sim.hw.dram.controller import Command
-from sim.hw.dram.replay import DramStats, replay
-from sim.hw.dram.stream import stream_efficiency, transfer_cycles, transfer_ledger
-from sim.hw.dram.trace import read_trace, read_trace_csv
-
-__all__ = [
-    "PRESETS", "Command", "DramStats", "HbmConfig", "HbmController", "HbmOrg", "HbmTiming",
-    "decode", "encode", "make_config", "read_trace", "read_trace_csv", "replay",
-    "stream_efficiency", "transfer_cycles", "transfer_ledger",
-]
+Import the submodule you need: the package itself imports nothing, so a model that only reads
+the presets does not load the controller, numpy or numba."""

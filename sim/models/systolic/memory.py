@@ -60,7 +60,6 @@ from pydantic import Field
 from sim.core.errors import SimError
 from sim.core.shapes import GemmShape, ceil_div
 from sim.hw.dram.config import PRESETS, HbmConfig, make_config
-from sim.hw.dram.stream import sequential_stream, stream_efficiency
 from sim.hw.systolic import ACCUMULATOR_BITS, Dataflow, mapping
 from sim.spec.base import StrictModel
 
@@ -311,6 +310,8 @@ class Transfers:
             return known
         analytic = self._analytic.get(write)
         if analytic is None:  # measured once per direction: (latency in array cycles, burst)
+            from sim.hw.dram.stream import stream_efficiency  # numpy: only for memory in the loop
+
             analytic = self._analytic[write] = (
                 self._latency(write) * self.ratio,
                 self.cfg.org.burst_cycles / stream_efficiency(self.cfg, write))
@@ -343,6 +344,8 @@ PHASES = 16
 def _replayed(cfg: HbmConfig, requests: int, write: bool, phase: int = 0) -> int:
     """DRAM cycles for ``requests`` sequential requests of one channel, handed over at once at
     cycle ``phase`` of the refresh schedule, until the last completes."""
+    from sim.hw.dram.stream import sequential_stream  # numpy: only for memory in the loop
+
     return sequential_stream(cfg, requests, write, phase).cycles - phase
 
 
