@@ -23,6 +23,7 @@ from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
 from sim.models.gap9.activity import CTRL_BITS, GROUPS, Geometry, bench_jobs, flush_job
 from sim.models.gap9.rtlslice import MODE_CODE, OUT_CODE, SliceJob
+from sim.rtlcheck.toggles import add_changed_bits, append_report
 
 PARAMS: dict[str, Any] = json.loads(
     os.environ.get("SIM_RTL_PARAMS", '{"SIDE": 2, "LANES": 8, "KMAX": 8, "NIN_MAX": 2}'))
@@ -54,9 +55,7 @@ class _Monitor:
             await ReadOnly()
             now = self._read()
             if self.on:
-                for g, vals in now.items():
-                    self.counts[g] += sum(bin(a ^ b).count("1")
-                                          for a, b in zip(vals, self.prev[g], strict=True))
+                add_changed_bits(self.counts, now, self.prev)
             self.prev = now
 
 
@@ -114,8 +113,5 @@ async def slice_toggles(dut: Any) -> None:
         for job in jobs:
             await _job(dut, job)
         mon.on = False
-        path = os.environ.get("SIM_RTL_REPORT")
-        if path:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"test": "slice_toggles", "case": case, "params": PARAMS,
-                                     "rtl": mon.counts}) + "\n")
+        append_report({"test": "slice_toggles", "case": case, "params": PARAMS,
+                       "rtl": mon.counts})

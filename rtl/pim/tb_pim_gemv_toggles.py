@@ -22,6 +22,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from sim.models.npu_pim.activity import beat_stream, trace_commands
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 PARAMS: dict[str, Any] = json.loads(os.environ.get("SIM_RTL_PARAMS", '{"LANES": 16, "FP16": 1}'))
 LANES: int = int(PARAMS["LANES"])
@@ -37,10 +38,6 @@ def _nets(dut: Any) -> dict[str, list[tuple[Any, int]]]:
                          for i in range(LANES >> k)],
             "reg_acc": [(dut.acc, 32)], "reg_out": [(dut.res, 32), (dut.res_valid, 1)],
             "reg_ctrl": [(dut.v, LEVELS + 1), (dut.l, LEVELS + 1)]}
-
-
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
 
 
 def _pack(words: np.ndarray) -> int:
@@ -66,24 +63,19 @@ async def _stream(dut: Any, case: str, commands: list[tuple[np.ndarray, np.ndarr
     counts = dict.fromkeys(nets, 0)
     await _reset(dut)
     await FallingEdge(dut.clk)
-    prev = _read(nets)
+    prev = read_nets(nets)
     for t in range(s.a.shape[0]):
         dut.a_bus.value = _pack(s.a[t])
         dut.b_bus.value = _pack(s.b[t])
         dut.in_valid.value = int(s.vld[t])
         dut.in_last.value = int(s.last[t])
         await FallingEdge(dut.clk)
-        now = _read(nets)
-        for group, values in now.items():
-            counts[group] += sum(bin(p ^ q).count("1")
-                                 for p, q in zip(values, prev[group], strict=True))
+        now = read_nets(nets)
+        add_changed_bits(counts, now, prev)
         prev = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"test": "gemv_toggles", "case": case, "fp16": FP16,
-                                 "commands": [[a.tolist(), b.tolist()] for a, b in commands],
-                                 "rtl": counts}) + "\n")
+    append_report({"test": "gemv_toggles", "case": case, "fp16": FP16,
+                   "commands": [[a.tolist(), b.tolist()] for a, b in commands],
+                   "rtl": counts})
 
 
 def _random(rng: np.random.Generator, beats: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,6 @@ then two idle clocks with zero inputs; changed bits are counted per group of
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -19,6 +17,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from sim.models.stochastic.activity import toggle_cases
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 
 def _nets(dut: Any) -> dict[str, list[tuple[Any, int]]]:
@@ -27,10 +26,6 @@ def _nets(dut: Any) -> dict[str, list[tuple[Any, int]]]:
             "sub": [(core.diff_ad, 9), (core.diff_bc, 9)],
             "abs": [(core.abs_ad, 8), (core.abs_bc, 8)], "add": [(core.g, 9)],
             "reg_out": [(dut.out_g, 9), (dut.out_valid, 1)]}
-
-
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
 
 
 async def _stream(dut: Any, case: str, px: Any) -> None:
@@ -42,22 +37,17 @@ async def _stream(dut: Any, case: str, px: Any) -> None:
     dut.rst.value = 0
     nets = _nets(dut)
     counts = dict.fromkeys(nets, 0)
-    prev = _read(nets)
+    prev = read_nets(nets)
     for k in range(px.shape[0] + 2):
         window = [int(v) for v in px[k]] if k < px.shape[0] else [0, 0, 0, 0]
         dut.a.value, dut.b.value, dut.c.value, dut.d.value = window
         dut.in_valid.value = int(k < px.shape[0])
         await FallingEdge(dut.clk)
-        now = _read(nets)
-        for group, values in now.items():
-            counts[group] += sum(bin(p ^ q).count("1")
-                                 for p, q in zip(values, prev[group], strict=True))
+        now = read_nets(nets)
+        add_changed_bits(counts, now, prev)
         prev = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"test": "bin_toggles", "case": case, "pixels": px.tolist(),
-                                 "rtl": counts}) + "\n")
+    append_report({"test": "bin_toggles", "case": case, "pixels": px.tolist(),
+                   "rtl": counts})
 
 
 @cocotb.test()

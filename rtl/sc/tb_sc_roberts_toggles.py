@@ -20,6 +20,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from sim.models.stochastic.activity import toggle_cases
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 PARAMS: dict[str, Any] = json.loads(os.environ.get("SIM_RTL_PARAMS", '{"N": 256}'))
 N: int = int(PARAMS.get("N", 256))
@@ -35,10 +36,6 @@ def _nets(dut: Any) -> dict[str, list[tuple[Any, int]]]:
             "reg_ctrl": [(dut.busy, 1), (dut.out_valid, 1)], "reg_out": [(dut.out_count, CW)],
             "sng": [(core.a, 1), (core.b, 1), (core.c, 1), (core.d, 1), (core.sel, 1)],
             "core": [(core.y, 1)]}
-
-
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
 
 
 async def _stream(dut: Any, case: str, px: Any) -> None:
@@ -60,20 +57,15 @@ async def _stream(dut: Any, case: str, px: Any) -> None:
     await FallingEdge(dut.clk)  # E0 accepts pixel 0
     nets = _nets(dut)
     counts = dict.fromkeys(nets, 0)
-    prev = _read(nets)
+    prev = read_nets(nets)
     for k in range(1, pixels * N + 4):
         drive(k)
         await FallingEdge(dut.clk)
-        now = _read(nets)
-        for group, values in now.items():
-            counts[group] += sum(bin(p ^ q).count("1")
-                                 for p, q in zip(values, prev[group], strict=True))
+        now = read_nets(nets)
+        add_changed_bits(counts, now, prev)
         prev = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"test": "sc_toggles", "case": case, "pixels": px.tolist(),
-                                 "rtl": counts}) + "\n")
+    append_report({"test": "sc_toggles", "case": case, "pixels": px.tolist(),
+                   "rtl": counts})
 
 
 @cocotb.test()

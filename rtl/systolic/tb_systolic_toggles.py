@@ -24,6 +24,7 @@ from cocotb.triggers import FallingEdge, RisingEdge
 from tb_systolic import ROWS, SystolicDriver
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 COLS = ROWS
 
@@ -34,10 +35,6 @@ def _nets(arr: Any, i: int, j: int, ws: bool) -> dict[str, list[tuple[Any, int]]
                 "reg_acc": [(arr.p_reg[i][j], 32)], "cpa": [(arr.sum[i][j], 32)]}
     return {"reg_operand": [(arr.a_reg[i][j], 8), (arr.b_reg[i][j], 8)],
             "reg_acc": [(arr.acc[i][j], 32)], "cpa": [(arr.mac[i][j], 32)]}
-
-
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
 
 
 async def _fold(drv: SystolicDriver, a: np.ndarray, b: np.ndarray,
@@ -61,16 +58,14 @@ async def _fold(drv: SystolicDriver, a: np.ndarray, b: np.ndarray,
     dut.start.value = 0
     arr = dut.g_ws.u_array if ws else dut.g_os.u_array
     nets = {(i, j): _nets(arr, i, j, ws) for i in range(ROWS) for j in range(COLS)}
-    prev = {key: _read(n) for key, n in nets.items()}
+    prev = {key: read_nets(n) for key, n in nets.items()}
     counts = {"reg_operand": 0, "reg_acc": 0, "cpa": 0}
     for _ in range(t + 2 * ROWS + COLS - 1):  # until done (one idle edge more)
         await RisingEdge(dut.clk)
         await FallingEdge(dut.clk)
         for key, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[group] += sum(bin(x ^ y).count("1")
-                                     for x, y in zip(values, prev[key][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts, now, prev[key])
             prev[key] = now
     for _ in range(2):
         await RisingEdge(dut.clk)
@@ -92,13 +87,10 @@ async def toggles(dut: Any) -> None:
     cases = {"trace": (a, b), "trace_half_zero": (np.where(rng.random(a.shape) < 0.5, a, 0), b),
              "random": (rng.integers(-128, 128, (ROWS, t)), rng.integers(-128, 128, (t, COLS))),
              "zeros": (np.zeros((ROWS, t), dtype=np.int64), np.zeros((t, COLS), dtype=np.int64))}
-    path = os.environ.get("SIM_RTL_REPORT")
     for case, (x, y) in cases.items():
         counts = await _fold(drv, x, y)
-        if path:
-            with open(path, "a") as fh:
-                fh.write(json.dumps({"test": "toggles", "case": case, "a": x.tolist(),
-                                     "b": y.tolist(), "rtl": counts}) + "\n")
+        append_report({"test": "toggles", "case": case, "a": x.tolist(), "b": y.tolist(),
+                       "rtl": counts})
 
 
 async def _ws_cases(drv: SystolicDriver) -> None:
@@ -117,12 +109,8 @@ async def _ws_cases(drv: SystolicDriver) -> None:
              "zeros": (np.zeros((t, ROWS), dtype=np.int64), zero_w,
                        np.zeros((t, COLS), dtype=np.int64))}
     prev = zero_w
-    path = os.environ.get("SIM_RTL_REPORT")
     for case, (x, y, z) in cases.items():
         counts = await _fold(drv, x, y, z)
-        if path:
-            with open(path, "a") as fh:
-                fh.write(json.dumps({"test": "toggles", "case": case, "a": x.tolist(),
-                                     "w": y.tolist(), "p": z.tolist(), "prev_w": prev.tolist(),
-                                     "rtl": counts}) + "\n")
+        append_report({"test": "toggles", "case": case, "a": x.tolist(), "w": y.tolist(),
+                       "p": z.tolist(), "prev_w": prev.tolist(), "rtl": counts})
         prev = y

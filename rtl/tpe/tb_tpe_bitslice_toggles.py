@@ -12,8 +12,6 @@ every unit is done plus three edges. One $SIM_RTL_REPORT line per job (with the 
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -22,6 +20,7 @@ import tpe_bench
 from cocotb.triggers import FallingEdge
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"M": 4, "K": 16, "N": 4})
 M, K, N = P["M"], P["K"], P["N"]
@@ -50,10 +49,6 @@ def _nets(dut: Any, unit: str) -> dict[str, list[tuple[Any, int]]]:
         + [(pe.res, 32) for pe in pes] + [(pe.outr[mm], 32) for pe in pes for mm in range(M)]}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 def _busy(dut: Any) -> bool:
     return any(int(getattr(dut, f"{u}_done").value) == 0 for u in UNITS)
 
@@ -62,7 +57,7 @@ async def _job(dut: Any, a: np.ndarray, b: np.ndarray,
                nets: dict[str, Any] | None) -> tuple[int, dict[str, dict[str, int]]]:
     """One job; returns its edge count and (with ``nets``) the toggles per unit and group."""
     await FallingEdge(dut.clk)
-    prev = {u: _read(n) for u, n in nets.items()} if nets else {}
+    prev = {u: read_nets(n) for u, n in nets.items()} if nets else {}
     counts = {u: dict.fromkeys(n, 0) for u, n in (nets or {}).items()}
     dut.a_mat.value = tpe_bench.pack(a.reshape(-1), 8)
     dut.b_mat.value = tpe_bench.pack(b.reshape(-1), 8)
@@ -73,10 +68,8 @@ async def _job(dut: Any, a: np.ndarray, b: np.ndarray,
         dut.start.value = 0
         edges += 1
         for u, n in (nets or {}).items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[u][group] += sum(bin(p ^ q).count("1")
-                                        for p, q in zip(values, prev[u][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[u], now, prev[u])
             prev[u] = now
         if edges > 2 and not _busy(dut):
             tail -= 1
@@ -97,9 +90,6 @@ async def bitslice_toggles(dut: Any) -> None:
     for case, (x, y) in cases.items():
         await _job(dut, np.zeros_like(x), np.zeros_like(y), None)
         edges, counts = await _job(dut, np.asarray(x), np.asarray(y), nets)
-        path = os.environ.get("SIM_RTL_REPORT")
-        if path:
-            with open(path, "a") as fh:
-                fh.write(json.dumps({"test": "bitslice_toggles", "case": case,
-                                     "a": np.asarray(x).tolist(), "b": np.asarray(y).tolist(),
-                                     "edges": edges, "rtl": counts}) + "\n")
+        append_report({"test": "bitslice_toggles", "case": case,
+                       "a": np.asarray(x).tolist(), "b": np.asarray(y).tolist(),
+                       "edges": edges, "rtl": counts})

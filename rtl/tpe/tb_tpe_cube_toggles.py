@@ -11,8 +11,6 @@ tests/rtl/test_tpe_toggles.py runs ``activity.cube_toggles`` on it and compares.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -21,6 +19,7 @@ import tpe_bench
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"X": 2, "Y": 2, "Z": 2})
 X, Y, Z = P["X"], P["Y"], P["Z"]
@@ -41,10 +40,6 @@ def _pe_nets(dut: Any, unit: str, i: int, k: int, j: int) -> dict[str, list[tupl
     return {**regs, "ppg": [(pe.g_opt1.pp[q], 32) for q in range(4)], "csa": csa}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 async def _stream(dut: Any, case: str, xa: np.ndarray, xb: np.ndarray) -> None:
     nets = {(u, i, k, j): _pe_nets(dut, u, i, k, j) for u in ("mac", "opt1")
             for i in range(X) for k in range(Y) for j in range(Z)}
@@ -52,7 +47,7 @@ async def _stream(dut: Any, case: str, xa: np.ndarray, xb: np.ndarray) -> None:
                                 *(("mult", "cpa") if u == "mac" else ("ppg", "csa"))], 0)
               for u in ("mac", "opt1")}
     await FallingEdge(dut.clk)
-    prev = {key: _read(n) for key, n in nets.items()}
+    prev = {key: read_nets(n) for key, n in nets.items()}
     for e in range(xa.shape[0]):
         if e:
             await RisingEdge(dut.clk)
@@ -60,17 +55,11 @@ async def _stream(dut: Any, case: str, xa: np.ndarray, xb: np.ndarray) -> None:
         dut.b_tile.value = tpe_bench.pack(xb[e].reshape(-1), 8)
         await FallingEdge(dut.clk)
         for key, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[key[0]][group] += sum(bin(p ^ q).count("1")
-                                             for p, q in zip(values, prev[key][group],
-                                                             strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[key[0]], now, prev[key])
             prev[key] = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps({"test": "cube_toggles", "case": case, "xa": xa.tolist(),
-                                 "xb": xb.tolist(), "rtl": counts}) + "\n")
+    append_report({"test": "cube_toggles", "case": case, "xa": xa.tolist(),
+                   "xb": xb.tolist(), "rtl": counts})
 
 
 def _tiles(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,8 +13,6 @@ always_comb block and cannot be read). One $SIM_RTL_REPORT line per stream.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -23,6 +21,7 @@ import tpe_bench
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from sim.models.tpe.activity import matrix_tiles, trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"MT": 2, "NT": 2, "KT": 4})
 MT, NT, KT = P["MT"], P["NT"], P["KT"]
@@ -52,10 +51,6 @@ def _nets(dut: Any, unit: str) -> dict[str, list[tuple[Any, int]]]:
             "cpa": [(top.acc, MT * NT * 32)]}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 async def _drive(dut: Any, a: Any, b: Any, first: int, last: int, tvld: int) -> None:
     dut.a_tile.value = tpe_bench.pack(np.asarray(a).reshape(-1), 8)
     dut.b_tile.value = tpe_bench.pack(np.asarray(b).reshape(-1), 8)
@@ -73,7 +68,7 @@ async def _stream(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
     nets = {u: _nets(dut, u) for u in ("mac", "opt2")}
     counts = {u: dict.fromkeys(nets[u], 0) for u in nets}
     await FallingEdge(dut.clk)
-    prev = {u: _read(n) for u, n in nets.items()}
+    prev = {u: read_nets(n) for u, n in nets.items()}
     for e in range(tiles.a.shape[0]):
         if e:
             await RisingEdge(dut.clk)
@@ -81,16 +76,11 @@ async def _stream(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
                      int(tiles.tvld[e]))
         await FallingEdge(dut.clk)
         for u, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[u][group] += sum(bin(p ^ q).count("1")
-                                        for p, q in zip(values, prev[u][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[u], now, prev[u])
             prev[u] = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps({"test": "matrix_toggles", "case": case, "a": a.tolist(),
-                                 "b": b.tolist(), "rtl": counts}) + "\n")
+    append_report({"test": "matrix_toggles", "case": case, "a": a.tolist(),
+                   "b": b.tolist(), "rtl": counts})
 
 
 @cocotb.test()

@@ -13,8 +13,6 @@ the pipeline is empty again). One $SIM_RTL_REPORT line per stream.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -24,6 +22,7 @@ from cocotb.triggers import FallingEdge
 
 from sim.models.tpe.activity import trace_gemms
 from sim.models.tpe.tree_activity import tree_stream
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"K": 16, "N": 4})
 K, N = P["K"], P["N"]
@@ -52,17 +51,13 @@ def _nets(dut: Any, unit: str) -> dict[str, list[tuple[Any, int]]]:
             "ppg": [(top.pp_c[n][k][j], 10) for n, k, j in idx]}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 async def _stream(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
     s = tree_stream(a, b, K, N)
     nets = {u: _nets(dut, u) for u in UNITS}
     counts = {u: dict.fromkeys(nets[u], 0) for u in nets}
     zero_w = np.zeros((K, N), dtype=np.int64)
     await FallingEdge(dut.clk)
-    prev = {u: _read(n) for u, n in nets.items()}
+    prev = {u: read_nets(n) for u, n in nets.items()}
     for t in range(s.a.shape[0]):
         w = s.w[s.fold[t]] if s.fold[t] >= 0 else zero_w
         dut.a_row.value = tpe_bench.pack(s.a[t], 8)
@@ -70,16 +65,11 @@ async def _stream(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
         dut.vld.value = int(s.vld[t])
         await FallingEdge(dut.clk)
         for u, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[u][group] += sum(bin(p ^ q).count("1")
-                                        for p, q in zip(values, prev[u][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[u], now, prev[u])
             prev[u] = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps({"test": "tree_toggles", "case": case, "a": a.tolist(),
-                                 "b": b.tolist(), "iw": IW, "rtl": counts}) + "\n")
+    append_report({"test": "tree_toggles", "case": case, "a": a.tolist(),
+                   "b": b.tolist(), "iw": IW, "rtl": counts})
 
 
 @cocotb.test()

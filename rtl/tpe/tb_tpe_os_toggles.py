@@ -11,8 +11,6 @@ holds the tile and the counts; tests/rtl/test_tpe_toggles.py runs
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -20,6 +18,7 @@ import numpy as np
 import tpe_bench
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"R": 4, "C": 4, "T_MAX": 16})
 R, C, T_MAX = P["R"], P["C"], P["T_MAX"]
@@ -38,10 +37,6 @@ def _pe_nets(dut: Any, unit: str, i: int, j: int) -> dict[str, list[tuple[Any, i
             "csa": [(h, 32) for h in csa] + [(top.s_nxt[i][j], 32), (top.c_nxt[i][j], 32)]}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 async def _fold(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
     t = a.shape[1]
     ap = np.zeros((R, T_MAX), dtype=np.int64)
@@ -52,25 +47,20 @@ async def _fold(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
                                 b_mat=tpe_bench.pack(bp.reshape(-1), 8), t_len=t)
     nets = {(u, i, j): _pe_nets(dut, u, i, j) for u in ("mac", "opt1") for i in range(R)
             for j in range(C)}
-    prev = {key: _read(n) for key, n in nets.items()}
+    prev = {key: read_nets(n) for key, n in nets.items()}
     counts = {u: dict.fromkeys(["reg_operand", "reg_acc",
                                 *(("mult", "cpa") if u == "mac" else ("ppg", "csa"))], 0)
               for u in ("mac", "opt1")}
     for _ in range(t + 2 * R + C - 2):
         await tpe_bench.step(dut)
         for key, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[key[0]][group] += sum(bin(x ^ y).count("1") for x, y in
-                                             zip(values, prev[key][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[key[0]], now, prev[key])
             prev[key] = now
     for _ in range(4):  # let both arrays finish (OPT1's fuse edge) before the next start
         await tpe_bench.step(dut)
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps({"test": "os_toggles", "case": case, "a": a.tolist(),
-                                 "b": b.tolist(), "rtl": counts}) + "\n")
+    append_report({"test": "os_toggles", "case": case, "a": a.tolist(),
+                   "b": b.tolist(), "rtl": counts})
 
 
 @cocotb.test()

@@ -13,8 +13,6 @@ column), the same with half the activations zeroed (sparsity), uniform random IN
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -22,6 +20,7 @@ import numpy as np
 import tpe_bench
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report
 
 W1, W2 = 32, 20
 K = 64
@@ -85,17 +84,11 @@ async def _run(dut: Any, case: str, a: np.ndarray, b: np.ndarray) -> None:
         await tpe_bench.step(dut)
         now = _sample(dut)
         for inst in PES:
-            for group, values in now[inst].items():
-                counts[inst][group] += sum(bin(x ^ y).count("1")
-                                           for x, y in zip(values, prev[inst][group],
-                                                           strict=True))
+            add_changed_bits(counts[inst], now[inst], prev[inst])
         prev = now
-    path = os.environ.get("SIM_RTL_REPORT")
-    if path:
-        with open(path, "a") as fh:
-            fh.write(json.dumps({"test": "toggles", "case": case, "window": win,
-                                 "pes": {i: list(v) for i, v in PES.items()},
-                                 "rtl": counts}) + "\n")
+    append_report({"test": "toggles", "case": case, "window": win,
+                   "pes": {i: list(v) for i, v in PES.items()},
+                   "rtl": counts})
 
 
 @cocotb.test()

@@ -12,8 +12,6 @@ runs ``activity.ws_array_toggles`` on it and compares.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import cocotb
@@ -21,6 +19,7 @@ import numpy as np
 import tpe_bench
 
 from sim.models.tpe.activity import trace_gemms
+from sim.rtlcheck.toggles import add_changed_bits, append_report, read_nets
 
 P = tpe_bench.params({"R": 4, "C": 4, "T_MAX": 8})
 R, C, T_MAX = P["R"], P["C"], P["T_MAX"]
@@ -39,10 +38,6 @@ def _pe_nets(dut: Any, unit: str, i: int, j: int) -> dict[str, list[tuple[Any, i
             "csa": [(h, 32) for h in csa] + [(top.s_nxt[i][j], 32), (top.c_nxt[i][j], 32)]}
 
 
-def _read(nets: dict[str, list[tuple[Any, int]]]) -> dict[str, list[int]]:
-    return {g: [int(h.value) & ((1 << w) - 1) for h, w in hs] for g, hs in nets.items()}
-
-
 async def _fold(dut: Any, a: np.ndarray, w: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     t = a.shape[0]
     ap = np.zeros((T_MAX, R), dtype=np.int64)
@@ -54,17 +49,15 @@ async def _fold(dut: Any, a: np.ndarray, w: np.ndarray, p: np.ndarray) -> dict[s
                                 p_mat=tpe_bench.pack(pp.reshape(-1), 32), t_len=t)
     nets = {(u, i, j): _pe_nets(dut, u, i, j) for u in ("mac", "opt1") for i in range(R)
             for j in range(C)}
-    prev = {key: _read(n) for key, n in nets.items()}
+    prev = {key: read_nets(n) for key, n in nets.items()}
     counts = {u: dict.fromkeys(["reg_operand", "reg_acc",
                                 *(("mult", "cpa") if u == "mac" else ("ppg", "csa"))], 0)
               for u in ("mac", "opt1")}
     for _ in range(2 * R + C + t + 2):  # both arrays done (OPT1 one edge after the MAC)
         await tpe_bench.step(dut)
         for key, n in nets.items():
-            now = _read(n)
-            for group, values in now.items():
-                counts[key[0]][group] += sum(bin(x ^ y).count("1") for x, y in
-                                             zip(values, prev[key][group], strict=True))
+            now = read_nets(n)
+            add_changed_bits(counts[key[0]], now, prev[key])
             prev[key] = now
     return counts
 
@@ -87,12 +80,8 @@ async def ws_toggles(dut: Any) -> None:
              "zeros": (np.zeros((T_MAX, R), dtype=np.int64), zero_w,
                        np.zeros((T_MAX, C), dtype=np.int64))}
     prev_w = zero_w
-    path = os.environ.get("SIM_RTL_REPORT")
     for case, (x, y, z) in cases.items():
         counts = await _fold(dut, x, y, z)
-        if path:
-            with open(path, "a") as fh:
-                fh.write(json.dumps({"test": "ws_toggles", "case": case, "a": x.tolist(),
-                                     "w": y.tolist(), "p": z.tolist(),
-                                     "prev_w": prev_w.tolist(), "rtl": counts}) + "\n")
+        append_report({"test": "ws_toggles", "case": case, "a": x.tolist(), "w": y.tolist(),
+                       "p": z.tolist(), "prev_w": prev_w.tolist(), "rtl": counts})
         prev_w = y
