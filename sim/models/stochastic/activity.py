@@ -66,15 +66,21 @@ def _pop(x: npt.ArrayLike) -> int:
     return int(np.bitwise_count(np.asarray(x, dtype=np.int64).view(np.uint64)).sum())
 
 
-def sc_toggles(unit: ScUnit, corners: npt.ArrayLike) -> dict[str, int]:
-    """Toggle counts per group (:data:`SC_GROUPS`) of ``sc_roberts`` on the windows ``corners``
-    (P, 4) = (a, b, c, d) per pixel, streamed back to back, from the sample after E0."""
+
+def _checked(unit: ScUnit, corners: npt.ArrayLike) -> tuple[np.ndarray, int, int]:
+    """``corners`` as a (P, 4) int64 array of 0..255 pixels, with the stream length N (cycles)
+    and P; a SimError for anything else or for N < 2."""
     px = np.asarray(corners, dtype=np.int64)
     if px.ndim != 2 or px.shape[1] != 4 or px.shape[0] < 1 or px.min() < 0 or px.max() > 255:
         raise SimError(f"pixels must be (P >= 1, 4) values 0..255, got shape {px.shape}")
-    n, p = unit.n, px.shape[0]
-    if n < 2:
-        raise SimError(f"the activity model needs streams of N >= 2 cycles, got {n}")
+    if unit.n < 2:
+        raise SimError(f"the activity model needs streams of N >= 2 cycles, got {unit.n}")
+    return px, unit.n, px.shape[0]
+
+def sc_toggles(unit: ScUnit, corners: npt.ArrayLike) -> dict[str, int]:
+    """Toggle counts per group (:data:`SC_GROUPS`) of ``sc_roberts`` on the windows ``corners``
+    (P, 4) = (a, b, c, d) per pixel, streamed back to back, from the sample after E0."""
+    px, n, p = _checked(unit, corners)
     r = unit.states()
     steps = np.arange(n)
     out = dict.fromkeys(SC_GROUPS, 0)
@@ -192,12 +198,7 @@ def sc_image_toggles(unit: ScUnit, corners: npt.ArrayLike) -> dict[str, int]:
     bit-packed sequences (cycle t at bit t; a copy shifted by one cycle gives the previous bit).
     Counter toggles follow from the counts: counting from 0 to c, holding in between, flips
     2c - popcount(c) bits."""
-    px = np.asarray(corners, dtype=np.int64)
-    if px.ndim != 2 or px.shape[1] != 4 or px.shape[0] < 1 or px.min() < 0 or px.max() > 255:
-        raise SimError(f"pixels must be (P >= 1, 4) values 0..255, got shape {px.shape}")
-    n, p = unit.n, px.shape[0]
-    if n < 2:
-        raise SimError(f"the activity model needs streams of N >= 2 cycles, got {n}")
+    px, n, p = _checked(unit, corners)
     r = unit.states()
     t = _tables(unit)
     a, b, c, d = px.T
