@@ -14,6 +14,7 @@ from sim.models.npu_pim import pim
 from sim.models.npu_pim.arith import unit_cycles
 
 CFG = make_config()
+RTP = CFG.timing.tRTP  # 5: the NeuPIMs simulator's config reader default
 DUAL = pim.PimParams(refresh=False)
 SINGLE = pim.PimParams(row_buffers=1, fused=False, refresh=False)
 QK = PimOp("tile", 4, 8)  # K.q tile of GPT-3 7B: 4 heads x 128 / 16 lanes
@@ -38,13 +39,15 @@ def test_dual_fused_timeline_hand_derived() -> None:
     assert heads[:4] == [120, 136, 152, 168]
     # Last beat 120 + (32 - 1) * 2 = 182; the unit's result 4 tree levels + 2 later: 188.
     assert run.end[1] == 120 + unit_cycles(32, 16, 2) == 188
-    # Tile 2: 32 precharges from last beat + tRTP = 188 to 219, G_ACTs from 220 (tRP after
-    # their banks' precharges is met), ending at 311; first beat 311 + 14 = 325.
-    assert cmds(run, "PRE") == list(range(188, 220))
-    assert gacts[8:] == [220, 221, 250, 251, 280, 281, 310, 311]
-    assert heads[4] == 325 and run.end[2] == 325 + 68
-    # Tile period 205 = 62 (beats) + 6 (tRTP) + 32 (precharges) + 91 (G_ACTs) + 14 (tRCDRD).
-    assert run.end[2] - run.end[1] == 62 + 6 + 32 + 91 + 14
+    # Tile 2: 32 precharges from last beat 182 + tRTP, one per cycle; the G_ACTs follow (tRP
+    # after their banks' precharges is met) in the same pattern as tile 1, the last one 91
+    # cycles after the first; first beat tRCDRD = 14 after the last G_ACT.
+    pre = 182 + RTP
+    assert cmds(run, "PRE") == list(range(pre, pre + 32))
+    assert gacts[8:] == [pre + 32 + d for d in (0, 1, 30, 31, 60, 61, 90, 91)]
+    assert heads[4] == pre + 32 + 91 + 14 and run.end[2] == heads[4] + 68
+    # Tile period = 62 (beats) + tRTP + 32 (precharges) + 91 (G_ACTs) + 14 (tRCDRD).
+    assert run.end[2] - run.end[1] == 62 + RTP + 32 + 91 + 14
 
 
 def test_dual_mode_hides_gwrite_single_mode_serialises_it() -> None:
@@ -52,13 +55,14 @@ def test_dual_mode_hides_gwrite_single_mode_serialises_it() -> None:
     dual = run_program(CFG, pim.design(CFG, DUAL), prog)
     single = run_program(CFG, pim.design(CFG, pim.PimParams(row_buffers=1, refresh=False)), prog)
     # Dual: the copy runs in bank 0's normal buffer during the next tile's precharges and
-    # G_ACTs: a GWRITE + tile pair takes one tile period (205).
-    assert dual.end[-1] - dual.end[-3] == 205
+    # G_ACTs: a GWRITE + tile pair takes one tile period (199 + tRTP, see above).
+    period = 62 + RTP + 32 + 91 + 14
+    assert dual.end[-1] - dual.end[-3] == period
     # Single: bank 0 first closes its PIM row (last beat + tRTP), opens the GWRITE row (tRP),
     # reads it (tRCDRD, copy 96); only tRTP after the copy can the tile's precharges start:
-    # 205 + tRP + tRCDRD + 96 + tRTP = 335.
+    # period + tRP + tRCDRD + 96 + tRTP.
     pair = single.end[-1] - single.end[-3]
-    assert pair == 205 + 14 + 14 + 96 + 6
+    assert pair == period + 14 + 14 + 96 + RTP
     gw = cmds(single, "GWRITE")
     assert all(g > b for g, b in zip(gw[1:], single.end[1::2], strict=False))
 

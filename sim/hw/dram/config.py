@@ -141,8 +141,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The HBM2 configuration of the NeuPIMs simulator: 32 channels, 2 ranks x 4 BG x 4 banks,
     # 64 columns of 128 bit (1 KiB rows), BL4, tCK 1 ns; command queues of 128 per bank; one
     # command per cycle (its HBM2_8Gb_x128 PIM configs set hbm_dual_cmd = False, and its
-    # controllers issue a single command per clock tick).
-    "neupims_hbm2_32ch": {"org": {}, "timing": {},
+    # controllers issue a single command per clock tick). Its configs list tRTP_L / tRTP_S,
+    # which its config reader never reads: tRTP and tRTRS take the reader's defaults, 5 and 2.
+    "neupims_hbm2_32ch": {"org": {}, "timing": {"tRTP": 5, "tRTRS": 2},
                           "controller": {"bank_queue": 128, "dual_issue": False},
                           "energy_part": "hbm2_8gb_x128"},
     # DRAMsim3's HBM2_8Gb_x128 as DRAMsim3 reads it: 8 channels x 1 rank, the column count
