@@ -111,6 +111,8 @@ class HbmController:
     served ``row_hit_cap`` hits (DRAMsim3's policy); ``frfcfs`` issues ready row hits first, then
     the oldest ready ACT/PRE, with no cap. ``write_drain``: writes are drained when the write
     buffer is full, or when every bank queue is empty and more than this many writes wait.
+    ``read_inflight``: reads a channel's memory interface keeps in flight (accepted, data not yet
+    returned); a new read is refused until one returns; 0 = no limit beyond the queues.
     """
 
     read_queue: int = 32
@@ -120,6 +122,7 @@ class HbmController:
     scheduler: str = "rr"
     row_hit_cap: int = 4
     dual_issue: bool = True
+    read_inflight: int = 0
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ def _check_controller(fields: dict[str, Any]) -> None:
             if not isinstance(value, bool):
                 raise SimError(f"hbm.controller.dual_issue must be true or false, got {value!r}")
         else:
-            minimum = 0 if key == "write_drain" else 1
+            minimum = 0 if key in ("write_drain", "read_inflight") else 1
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise SimError(f"hbm.controller.{key} must be an integer >= {minimum}, "
                                f"got {value!r}")

@@ -34,6 +34,7 @@ due or a transaction arrives.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass
 
@@ -133,6 +134,8 @@ class ChannelSim:
         self.pending_rd: dict[int, list[int]] = {}
         self.pending_wr: dict[int, list[int]] = {}
         self.draining = 0
+        self.reads_out = 0  # reads accepted whose data has not returned (read_inflight)
+        self.returns: list[int] = []  # heap: return cycles of served reads still counted
         self.queued = 0  # commands in all bank queues
         self.flushing = False  # the trace is handed over: drain any write
         self.rr = 0
@@ -150,11 +153,22 @@ class ChannelSim:
         self.col_cmd_ok = 0
 
     # -- transactions --------------------------------------------------------------------
-    def will_accept(self, is_write: bool) -> bool:
-        """Whether the read queue (or write buffer) has room for one more transaction."""
+    def will_accept(self, is_write: bool, now: int) -> bool:
+        """Whether the read queue (or write buffer) has room for one more transaction at cycle
+        ``now``, and for a read, whether fewer than ``read_inflight`` reads are in flight."""
         if is_write:
             return len(self.write_q) < self.ctrl.write_buffer
+        if self.ctrl.read_inflight:
+            while self.returns and self.returns[0] <= now:
+                heapq.heappop(self.returns)
+                self.reads_out -= 1
+            if self.reads_out >= self.ctrl.read_inflight:
+                return False
         return len(self.read_q) < self.ctrl.read_queue
+
+    def read_slot(self) -> int:
+        """Cycle at which an in-flight read returns and frees a slot, FAR if none is due."""
+        return self.returns[0] if self.returns else FAR
 
     def add(self, r: int, cycle: int) -> None:
         """Accept request ``r`` at ``cycle`` (merging or forwarding as described above)."""
@@ -169,12 +183,17 @@ class ChannelSim:
                 self.write_q.append(r)
         elif a in self.pending_wr:
             req.done[r] = cycle + 1
+            if self.ctrl.read_inflight:
+                self.reads_out += 1
+                heapq.heappush(self.returns, cycle + 1)
             return
         elif a in self.pending_rd:
             self.pending_rd[a].append(r)
         else:
             self.pending_rd[a] = [r]
             self.read_q.append(r)
+        if not req.write[r]:
+            self.reads_out += 1
         self.unresolved += 1
 
     def schedule_transaction(self) -> bool:
@@ -405,6 +424,8 @@ class ChannelSim:
         done = now + (self.read_delay if kind == RD else self.write_delay)
         for r in served:
             req.issue[r], req.done[r] = now, done
+            if kind == RD and self.ctrl.read_inflight:
+                heapq.heappush(self.returns, done)
         self.unresolved -= len(served)
 
     def has_work(self) -> bool:
@@ -460,6 +481,8 @@ def drive(sims: list[ChannelSim], req: Requests) -> int:
         if head == req.n and not any(s.has_work() for s in sims):
             break
         t = _next_cycle(req, head, t, accepted, min(nxt))
+        if not accepted and head < req.n and req.arrival[head] < t:  # a refused read may
+            t = min(t, sims[req.channel[head]].read_slot())  # enter when one returns
     finish = finish_cycle(req)
     for ch, sim in enumerate(sims):
         while nxt[ch] < finish:
@@ -476,7 +499,7 @@ def _hand_over(sims: list[ChannelSim], req: Requests, head: int, t: int,
     if head >= req.n or req.arrival[head] > t:
         return False
     ch = req.channel[head]
-    if not sims[ch].will_accept(req.write[head]):
+    if not sims[ch].will_accept(req.write[head], t):
         return False
     sims[ch].add(head, t + 1)
     nxt[ch] = t + 1

@@ -110,12 +110,13 @@ def replay(cfg: HbmConfig, cycles: npt.ArrayLike, addresses: npt.ArrayLike,
 
     The driver hands the controller at most one request per cycle, in order, never before its
     cycle, retrying a refused one (see :func:`sim.hw.dram.controller.drive`). ``log=True``
-    records every command (reference path only).
+    records every command (reference path only). A controller with ``read_inflight`` set runs
+    on the reference path (the compiled path has no in-flight limit).
     """
     if path not in PATHS:
         raise SimError(f"unknown DRAM replay path {path!r}", accepted=", ".join(PATHS))
     req = Requests(cfg, cycles, addresses, is_write)
-    if path == "fast" and not log:
+    if path == "fast" and not log and not cfg.controller.read_inflight:
         from sim.hw.dram.fast import run_fast
 
         finish, counts, standby = run_fast(cfg, req)

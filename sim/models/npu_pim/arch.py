@@ -54,6 +54,8 @@ class HbmSpec(StrictModel):
     columns, bus_bits, burst_length, address_mapping, freq_mhz."""
     timing: dict[str, int] = Field(default_factory=dict)
     """Overrides of timing fields in cycles (CL, tRCDRD, tFAW, ...)."""
+    controller: dict[str, int | bool | str] = Field(default_factory=dict)
+    """Overrides of controller fields (read_queue, bank_queue, scheduler, read_inflight, ...)."""
 
 
 class PimSpec(StrictModel):
@@ -127,7 +129,7 @@ class NpuPimArch(ArchBase):
     def hbm_config(self) -> HbmConfig:
         """The HBM organisation + timing (SimError on bad overrides)."""
         cfg = self.memory.hbm
-        return make_config(cfg.preset, dict(cfg.org), dict(cfg.timing))
+        return make_config(cfg.preset, dict(cfg.org), dict(cfg.timing), dict(cfg.controller))
 
     @model_validator(mode="after")
     def _consistent(self) -> NpuPimArch:
