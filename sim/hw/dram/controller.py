@@ -192,7 +192,7 @@ class ChannelSim:
         else:
             self.pending_rd[a] = [r]
             self.read_q.append(r)
-        if not req.write[r]:
+        if self.ctrl.read_inflight and not req.write[r]:
             self.reads_out += 1
         self.unresolved += 1
 
