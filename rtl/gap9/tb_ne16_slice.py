@@ -21,10 +21,11 @@ from typing import Any
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
+from ne16_drive import load_and_start
 
 from sim.models.gap9 import arith
-from sim.models.gap9.rtlslice import MODE_CODE, OUT_CODE, SliceJob, make_job
+from sim.models.gap9.rtlslice import SliceJob, make_job
 
 PARAMS: dict[str, Any] = json.loads(
     os.environ.get("SIM_RTL_PARAMS", '{"SIDE": 3, "LANES": 16, "KMAX": 32, "NIN_MAX": 4}'))
@@ -48,36 +49,7 @@ async def _reset(dut: Any) -> None:
 
 async def _run_job(dut: Any, job: SliceJob, name: str) -> None:
     """Load, start, count cycles, collect outputs, compare, report."""
-    await FallingEdge(dut.clk)
-    for i, word in enumerate(job.x_words):
-        dut.x_we.value, dut.x_addr.value, dut.x_wdata.value = 1, i, word
-        await FallingEdge(dut.clk)
-    dut.x_we.value = 0
-    for i, word in enumerate(job.w_words):
-        dut.w_we.value, dut.w_addr.value, dut.w_wdata.value = 1, i, word
-        await FallingEdge(dut.clk)
-    dut.w_we.value = 0
-    for i in range(job.k):
-        dut.p_we.value, dut.p_addr.value = 1, i
-        dut.p_scale.value, dut.p_bias.value = job.scale[i], job.bias[i] & 0xFFFFFFFF
-        await FallingEdge(dut.clk)
-    dut.p_we.value = 0
-    nq = job.nq
-    dut.mode.value = MODE_CODE[job.mode]
-    dut.qw.value = job.qw
-    dut.k.value = job.k
-    dut.n_in.value = job.n_in
-    dut.woff.value = job.woff & 0xFFFFFFFF
-    dut.shift.value = int(nq.shift)
-    dut.rounding.value = int(nq.rounding)
-    dut.relu.value = int(nq.relu)
-    dut.out_sel.value = OUT_CODE[nq.out_bits]
-    dut.norm_en.value = int(nq.enabled)
-    dut.bias_en.value = int(nq.bias is not None)
-    dut.start.value = 1
-    await RisingEdge(dut.clk)  # E0 samples start
-    await FallingEdge(dut.clk)
-    dut.start.value = 0
+    await load_and_start(dut, job)
     words: list[int] = []
     n = 0
     await ReadOnly()

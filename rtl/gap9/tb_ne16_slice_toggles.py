@@ -20,9 +20,10 @@ from typing import Any
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from ne16_drive import load_and_start
 
 from sim.models.gap9.activity import CTRL_BITS, GROUPS, Geometry, bench_jobs, flush_job
-from sim.models.gap9.rtlslice import MODE_CODE, OUT_CODE, SliceJob
+from sim.models.gap9.rtlslice import SliceJob
 from sim.rtlcheck.toggles import add_changed_bits, append_report
 
 PARAMS: dict[str, Any] = json.loads(
@@ -61,30 +62,7 @@ class _Monitor:
 
 async def _job(dut: Any, job: SliceJob) -> None:
     """Write the memories, start, wait for done and one more edge (done falls)."""
-    await FallingEdge(dut.clk)
-    for i, word in enumerate(job.x_words):
-        dut.x_we.value, dut.x_addr.value, dut.x_wdata.value = 1, i, word
-        await FallingEdge(dut.clk)
-    dut.x_we.value = 0
-    for i, word in enumerate(job.w_words):
-        dut.w_we.value, dut.w_addr.value, dut.w_wdata.value = 1, i, word
-        await FallingEdge(dut.clk)
-    dut.w_we.value = 0
-    for i in range(job.k):
-        dut.p_we.value, dut.p_addr.value = 1, i
-        dut.p_scale.value, dut.p_bias.value = job.scale[i], job.bias[i] & 0xFFFFFFFF
-        await FallingEdge(dut.clk)
-    dut.p_we.value = 0
-    nq = job.nq
-    dut.mode.value, dut.qw.value, dut.k.value = MODE_CODE[job.mode], job.qw, job.k
-    dut.n_in.value, dut.woff.value = job.n_in, job.woff & 0xFFFFFFFF
-    dut.shift.value, dut.rounding.value = int(nq.shift), int(nq.rounding)  # type: ignore[arg-type]
-    dut.relu.value, dut.out_sel.value = int(nq.relu), OUT_CODE[nq.out_bits]
-    dut.norm_en.value, dut.bias_en.value = int(nq.enabled), int(nq.bias is not None)
-    dut.start.value = 1
-    await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.start.value = 0
+    await load_and_start(dut, job)
     for _ in range(10 * job.cycles + 100):
         await RisingEdge(dut.clk)
         await ReadOnly()
