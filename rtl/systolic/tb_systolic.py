@@ -197,24 +197,37 @@ class SystolicDriver:
         view = out[rows, cols]
         view[:, :] = tile[: view.shape[0], : view.shape[1]]
 
+    async def ws_folds(self, a: I8, b: I8) -> tuple[I32, int]:
+        """C = A @ B as weight-stationary folds (rows <- K, columns <- N, time <- M), column
+        folds outer; returns (C, RTL cycles summed over folds)."""
+        m, k = a.shape
+        n = b.shape[1]
+        out = np.zeros((m, n), dtype=np.int32)
+        total = 0
+        for nf in range(ceil_div(n, COLS)):
+            cols = slice(nf * COLS, (nf + 1) * COLS)
+            psum = np.zeros((m, COLS), dtype=np.int32)
+            for kf in range(ceil_div(k, ROWS)):
+                ks = slice(kf * ROWS, (kf + 1) * ROWS)
+                psum, cycles = await self.ws_fold(
+                    _pad(a[:, ks], m, ROWS), _pad(b[ks, cols], ROWS, COLS), psum)
+                total += cycles
+            out[:, cols] = psum[:, : out[:, cols].shape[1]]
+        return out, total
+
     async def gemm(self, a: I8, b: I8) -> tuple[I32, int]:
         """Whole GEMM as the model's folds; returns (C, RTL cycles summed over folds)."""
         self.starts_during_drain = 0
         m, k = a.shape
         n = b.shape[1]
+        if DATAFLOW == "WS":
+            return await self.ws_folds(a, b)
+        if DATAFLOW == "IS":  # rows <- K, columns <- M, time <- N: C^T = B^T @ A^T on WS folds
+            out_t, total = await self.ws_folds(b.T, a.T)
+            return out_t.T, total
         out = np.zeros((m, n), dtype=np.int32)
         total = 0
-        if DATAFLOW == "WS":  # rows <- K, columns <- N, time <- M
-            for nf in range(ceil_div(n, COLS)):
-                cols = slice(nf * COLS, (nf + 1) * COLS)
-                psum = np.zeros((m, COLS), dtype=np.int32)
-                for kf in range(ceil_div(k, ROWS)):
-                    ks = slice(kf * ROWS, (kf + 1) * ROWS)
-                    psum, cycles = await self.ws_fold(
-                        _pad(a[:, ks], m, ROWS), _pad(b[ks, cols], ROWS, COLS), psum)
-                    total += cycles
-                out[:, cols] = psum[:, : out[:, cols].shape[1]]
-        elif DATAFLOW == "OS" and OVERLAP:
+        if DATAFLOW == "OS" and OVERLAP:
             total = await self.os_overlapped(a, b, out)
         elif DATAFLOW == "OS":  # rows <- M, columns <- N, time <- K
             for mf in range(ceil_div(m, ROWS)):
@@ -226,17 +239,6 @@ class SystolicDriver:
                     total += cycles
                     view = out[rows, cols]
                     view[:, :] = tile[: view.shape[0], : view.shape[1]]
-        elif DATAFLOW == "IS":  # rows <- K, columns <- M, time <- N: C^T = B^T @ A^T
-            for mf in range(ceil_div(m, COLS)):
-                cols = slice(mf * COLS, (mf + 1) * COLS)
-                psum = np.zeros((n, COLS), dtype=np.int32)
-                for kf in range(ceil_div(k, ROWS)):
-                    ks = slice(kf * ROWS, (kf + 1) * ROWS)
-                    psum, cycles = await self.ws_fold(
-                        _pad(b[ks, :].T, n, ROWS), _pad(a[cols, ks].T, ROWS, COLS), psum)
-                    total += cycles
-                view = out[cols, :]
-                view[:, :] = psum[:, : view.shape[0]].T
         else:
             raise ValueError(f"unsupported DATAFLOW {DATAFLOW!r}; accepted: WS, OS, IS")
         return out, total
