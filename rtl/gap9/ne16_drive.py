@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import cocotb
+from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from sim.models.gap9.rtlslice import MODE_CODE, OUT_CODE, SliceJob
+
+
+async def start_clock_and_reset(dut: Any) -> None:
+    """Start the 10 ns clock, hold every write/start input low and pulse ``rst_n`` low for
+    three rising edges; returns with ``rst_n`` just released."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for sig in ("start", "x_we", "w_we", "p_we"):
+        getattr(dut, sig).value = 0
+    dut.rst_n.value = 0
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    dut.rst_n.value = 1
 
 
 async def load_and_start(dut: Any, job: SliceJob) -> None:

@@ -20,9 +20,8 @@ from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from ne16_drive import load_and_start
+from ne16_drive import load_and_start, start_clock_and_reset
 
 from sim.models.gap9 import arith
 from sim.models.gap9.rtlslice import SliceJob, make_job
@@ -37,13 +36,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "workloads" / "traces" / "gap9_si
 
 
 async def _reset(dut: Any) -> None:
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for sig in ("start", "x_we", "w_we", "p_we"):
-        getattr(dut, sig).value = 0
-    dut.rst_n.value = 0
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst_n.value = 1
+    await start_clock_and_reset(dut)
     await RisingEdge(dut.clk)
 
 

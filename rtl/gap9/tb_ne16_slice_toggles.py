@@ -18,9 +18,8 @@ import os
 from typing import Any
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-from ne16_drive import load_and_start
+from ne16_drive import load_and_start, start_clock_and_reset
 
 from sim.models.gap9.activity import CTRL_BITS, GROUPS, Geometry, bench_jobs, flush_job
 from sim.models.gap9.rtlslice import SliceJob
@@ -75,13 +74,7 @@ async def _job(dut: Any, job: SliceJob) -> None:
 @cocotb.test()
 async def slice_toggles(dut: Any) -> None:
     """Every case of bench_jobs, each after a flush job."""
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for sig in ("start", "x_we", "w_we", "p_we"):
-        getattr(dut, sig).value = 0
-    dut.rst_n.value = 0
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst_n.value = 1
+    await start_clock_and_reset(dut)
     mon = _Monitor(dut)
     cocotb.start_soon(mon.run(dut))
     for case, jobs in bench_jobs(GEOM).items():
