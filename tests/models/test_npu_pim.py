@@ -29,6 +29,7 @@ from sim.models.npu_pim.pim import (
     assign_channels,
     attend_program,
     commands,
+    issue_order,
     logit_program,
     new_clocks,
     run_phase,
@@ -88,6 +89,42 @@ def test_serial_issue_bounds_an_unfused_phase() -> None:
         assert phase.request_end.max() >= phase.issue_end
         ends[fused] = int(phase.request_end.max())
     assert ends[False] > 4 * ends[True]
+
+
+def test_issue_order_groups_requests_by_channel() -> None:
+    channel = np.array([1, 0, 1, 0, 2])
+    assert issue_order(channel, "request").tolist() == [0, 1, 2, 3, 4]
+    assert issue_order(channel, "channel").tolist() == [1, 3, 0, 2, 4]  # stable per channel
+    with pytest.raises(SimError, match="issue order"):
+        issue_order(channel, "random")
+
+
+def test_channel_grouped_issue_serialises_the_channels() -> None:
+    """One in-order issue queue, one instruction per cycle: grouped by channel, channel 1 gets
+    its first command only after every command of channel 0 has been sent, so the phase lasts
+    at least channel 0's commands plus channel 1's own run time (its program alone with every
+    command there at once). Sent in batch order (negative control) the two channels' commands
+    interleave and channel 1's work overlaps channel 0's issue: the phase ends before that
+    bound."""
+    p = PimParams(fused=False, row_buffers=1, refresh=False)
+    channel = np.array([0, 1] * 4)
+    progs = [logit_program(CFG, p, 300, 8, 128) for _ in channel]
+    ch0_commands = sum(commands(op, p) for prog, c in zip(progs, channel, strict=True)
+                       if c == 0 for op in prog)
+    ch1 = [prog for prog, c in zip(progs, channel, strict=True) if c == 1]
+    alone = run_phase(CFG, p, ch1, np.ones(len(ch1), dtype=np.int64), 0, new_clocks(CFG, p),
+                      1024.0, 1.0)
+    bound = ch0_commands + int(alone.request_end.max())
+    ends = {}
+    for policy in ("channel", "request"):
+        order = issue_order(channel, policy)
+        phase = run_phase(CFG, p, [progs[int(i)] for i in order], channel[order], 0,
+                          new_clocks(CFG, p), 1.0, 1.0)
+        first_ch1 = int(phase.request_start[channel[order] == 1].min())
+        ends[policy] = int(phase.request_end.max())
+        assert (first_ch1 >= ch0_commands) == (policy == "channel")
+        assert (ends[policy] >= bound) == (policy == "channel")
+    assert ends["channel"] > ends["request"]
 
 
 def test_channel_load_balancing_beats_round_robin() -> None:
@@ -252,6 +289,30 @@ def test_naive_pim_is_blocked_and_unfused() -> None:
     dual = run(arch("neupims"), small_trace(128, layers=1))
     assert stage_cycles(dual)["A"] == stages["A"]
     assert stages["B"] > 2 * stage_cycles(dual)["B"]
+
+
+def test_naive_pim_sends_requests_grouped_by_channel(tmp_path: Path) -> None:
+    """The naive preset issues by channel (the NeuPIMs simulator's npu+pim scheduler): no
+    channel-1 request starts before the NPU has sent every K.q command of channel 0 (one per
+    cycle); records keep the batch order and their channels. Batch order (negative control)
+    starts channel 1 right after its first request's commands."""
+    path = tmp_path / "req.csv"
+    path.write_text("seq_len,ch_idx\n" + "".join(f"{200 + i},{i % 2}\n" for i in range(8)))
+    trace = llm_decode("gpt3-7b", 8, requests=str(path), layers=1)
+    naive = PimParams(fused=False, row_buffers=1)
+    ch0_commands = sum(commands(op, naive) for i in range(0, 8, 2)
+                       for op in logit_program(CFG, naive, 200 + i, 8, 128))
+    b = {}
+    for policy in ("channel", "request"):
+        r = run(arch("naive_pim", memory__pim__issue_order=policy), trace)
+        logit = next(op for op in r.ops if op.name == "L0.attn.logit")
+        reqs = [op for op in r.ops if op.kind == "attention"]
+        assert [op.detail["channel"] for op in reqs] == [0, 1] * 4
+        first_ch1 = min(op.start for op in reqs if op.detail["channel"] == 1) - logit.start
+        assert (first_ch1 >= ch0_commands) == (policy == "channel")
+        b[policy] = stage_cycles(r)["B"]
+    assert arch("naive_pim").memory.pim.issue_order == "channel"
+    assert b["channel"] > b["request"]
 
 
 def test_npu_attention_mappings() -> None:

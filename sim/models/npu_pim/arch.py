@@ -69,6 +69,11 @@ class PimSpec(StrictModel):
     carry a channel in the trace keep it)."""
     commands_per_cycle: float = Field(default=1.0, gt=0, le=1024)
     """PIM instructions the NPU hands to the memory controllers per NPU cycle, in order."""
+    issue_order: Literal["request", "channel"] = "request"
+    """Order in which the NPU sends the requests' PIM programs through its one issue queue:
+    ``request`` = batch order; ``channel`` = every request of channel 0 first, then channel 1's,
+    ... (batch order within a channel), as the NeuPIMs simulator batches its requests
+    (``Scheduler::group_sub_batches`` appends each channel's request queue in turn)."""
     refresh: bool = True
     """Refresh the PIM banks (all-bank, per rank, tREFI / tRFC) during PIM work."""
 

@@ -15,10 +15,13 @@ loops summed per bank group): a tile precharges the open rows, activates every b
 ``gemv_cycles`` (:func:`sim.models.npu_pim.arith.unit_cycles`) is the one the ``pim_gemv``
 cocotb bench checks cycle for cycle against the RTL.
 
-The NPU sends the PIM commands of a sub-batch in program order, request after request, at most
-``commands_per_cycle`` per NPU cycle (one instruction per command: GWRITE; per tile one header
-plus one fused COMPS_READRES per head, or n COMPs and a READRES per head unfused); a channel
-cannot start an operation before the NPU has sent it.
+The NPU sends the PIM commands of a sub-batch through one in-order queue, request after request
+(:func:`issue_order`: batch order, or grouped by channel), at most ``commands_per_cycle`` per
+NPU cycle (one instruction per command: GWRITE; per tile one header plus one fused COMPS_READRES
+per head, or n COMPs and a READRES per head unfused); a channel cannot start an operation before
+the NPU has sent it. Grouped by channel, channel c receives its first command only after every
+command of channels 0..c-1 has been sent, so the channels start one after another and the
+phase ends about one channel's work after the last command is sent.
 """
 
 from __future__ import annotations
@@ -308,6 +311,17 @@ class PhaseRun:
     commands: int
     issue_end: float
     pim_counts: dict[str, float]
+
+
+def issue_order(channel: IntArray, policy: str) -> IntArray:
+    """Indices of the requests in the order the NPU sends their PIM programs: ``request`` keeps
+    the batch order; ``channel`` sends every request of the lowest channel first, then the next
+    channel's, each channel's requests in batch order."""
+    if policy == "request":
+        return np.arange(len(channel), dtype=np.int64)
+    if policy != "channel":
+        raise SimError(f"unknown PIM issue order {policy!r}", accepted="request, channel")
+    return np.argsort(channel, kind="stable").astype(np.int64)
 
 
 def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],

@@ -54,6 +54,7 @@ from sim.models.npu_pim.pim import (
     assign_channels,
     attend_program,
     comp_spacing,
+    issue_order,
     logit_program,
     new_clocks,
     request_cost,
@@ -343,12 +344,15 @@ class SystemModel:
     def _pim_attention(self, sel: list[AttentionOp], channel: IntArray
                        ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
         """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel).
-        Records: one per phase (``.logit``, ``.attend``: kind ``pim_phase``, with the per-channel
-        busy cycles) and one per request, named by its index in ``sel`` (its first PIM operation
-        to its last result)."""
+        The NPU sends the requests in ``memory.pim.issue_order`` and post-processes them in the
+        same order. Records: one per phase (``.logit``, ``.attend``: kind ``pim_phase``, with the
+        per-channel busy cycles) and one per request, named by its index in ``sel`` (its first
+        PIM operation to its last result)."""
         cfg, pim, npu = self.hbm, self.pim, self.arch.npu
         clocks = new_clocks(cfg, pim)
         rate = self.arch.memory.pim.commands_per_cycle
+        order = issue_order(channel, self.arch.memory.pim.issue_order)
+        sel, channel = [sel[int(i)] for i in order], channel[order]
         page = cfg.org.row_bytes // pim.elem_bytes
         records: list[OpRecord] = []
         start = 0  # NPU cycles
@@ -361,7 +365,7 @@ class SystemModel:
                               clocks, rate, self.ratio)
             if name == "logit":
                 first = phase.request_start.astype(np.float64) * self.ratio
-            # The NPU post-processes each request's results in request order: the softmax of
+            # The NPU post-processes each request's results in issue order: the softmax of
             # its scores, or the sum of its partial S.V results when it spans several rows.
             ready = np.maximum.accumulate(phase.request_end) * self.ratio
             post = np.array([vector_cycles(npu, vector, o.heads * o.kv_len)
@@ -380,9 +384,10 @@ class SystemModel:
                  "pim_commands": phase.commands,
                  "pim_busy_per_channel": [round(b) for b in phase_busy]}))
             start = end
-        for i, o in enumerate(sel):
+        for i in np.argsort(order):  # request records in batch order
+            o = sel[i]
             records.append(OpRecord(
-                str(i), o.kind, "pim", int(first[i]), int(np.ceil(done[i])),
+                str(int(order[i])), o.kind, "pim", int(first[i]), int(np.ceil(done[i])),
                 o.q_len * o.kv_len * o.heads * o.head_dim * 2, {},
                 {"compute_cycles": 0, "read_bytes": 0.0,
                  "write_bytes": float(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len),
