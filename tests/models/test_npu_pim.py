@@ -127,6 +127,24 @@ def test_channel_grouped_issue_serialises_the_channels() -> None:
     assert ends["channel"] > ends["request"]
 
 
+def test_per_channel_queues_let_every_channel_start_at_once() -> None:
+    """One queue per channel (NeuPIMs' main branch): grouped by channel, channel 1's first
+    command is sent at the start of the phase, not after channel 0's, and each channel's phase
+    is its program run alone. Through one shared queue (negative control) channel 1 waits for
+    every command of channel 0."""
+    p = PimParams(fused=True, row_buffers=2, refresh=False)
+    channel = np.array([0] * 4 + [1] * 4)
+    progs = [logit_program(CFG, p, 300, 8, 128) for _ in channel]
+    ch0_commands = sum(commands(op, p) for prog in progs[:4] for op in prog)
+    alone = run_phase(CFG, p, progs[4:], channel[4:], 0, new_clocks(CFG, p), 1.0, 1.0)
+    for per_channel in (True, False):
+        phase = run_phase(CFG, p, progs, channel, 0, new_clocks(CFG, p), 1.0, 1.0, per_channel)
+        first_ch1 = int(phase.request_start[4:].min())
+        assert (first_ch1 < ch0_commands) == per_channel
+        same = np.array_equal(phase.request_end[4:], alone.request_end)
+        assert same == per_channel
+
+
 def test_channel_load_balancing_beats_round_robin() -> None:
     rng = np.random.default_rng(0)
     cost = rng.lognormal(8, 1, size=256).astype(np.int64)

@@ -74,6 +74,12 @@ class PimSpec(StrictModel):
     ``request`` = batch order; ``channel`` = every request of channel 0 first, then channel 1's,
     ... (batch order within a channel), as the NeuPIMs simulator batches its requests
     (``Scheduler::group_sub_batches`` appends each channel's request queue in turn)."""
+    issue_queues: Literal["shared", "per_channel"] = "shared"
+    """``shared``: one in-order queue hands ``commands_per_cycle`` instructions per NPU cycle to
+    all channels together. ``per_channel``: the NPU moves a whole PIM tile's instructions at once
+    into one queue per channel, and each queue feeds its controller ``commands_per_cycle`` per
+    NPU cycle (NeuPIMs simulator, main branch: ``NeuPIMSystolicWS::pim_ld_queue_cycle`` empties
+    its queue in one cycle into the per-channel ``_memory_request_queues2``)."""
     refresh: bool = True
     """Refresh the PIM banks (all-bank, per rank, tREFI / tRFC) during PIM work."""
 

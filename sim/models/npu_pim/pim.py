@@ -15,13 +15,14 @@ loops summed per bank group): a tile precharges the open rows, activates every b
 ``gemv_cycles`` (:func:`sim.models.npu_pim.arith.unit_cycles`) is the one the ``pim_gemv``
 cocotb bench checks cycle for cycle against the RTL.
 
-The NPU sends the PIM commands of a sub-batch through one in-order queue, request after request
-(:func:`issue_order`: batch order, or grouped by channel), at most ``commands_per_cycle`` per
-NPU cycle (one instruction per command: GWRITE; per tile one header plus one fused COMPS_READRES
-per head, or n COMPs and a READRES per head unfused); a channel cannot start an operation before
-the NPU has sent it. Grouped by channel, channel c receives its first command only after every
-command of channels 0..c-1 has been sent, so the channels start one after another and the
-phase ends about one channel's work after the last command is sent.
+The NPU sends the PIM commands of a sub-batch request after request (:func:`issue_order`: batch
+order, or grouped by channel), at most ``commands_per_cycle`` per NPU cycle (one instruction per
+command: GWRITE; per tile one header plus one fused COMPS_READRES per head, or n COMPs and a
+READRES per head unfused); a channel cannot start an operation before the NPU has sent it.
+Through one shared queue grouped by channel, channel c receives its first command only after
+every command of channels 0..c-1 has been sent, so the channels start one after another and the
+phase ends about one channel's work after the last command is sent. With one queue per channel
+(``per_channel``) every channel receives its own commands from the start of the phase.
 """
 
 from __future__ import annotations
@@ -326,24 +327,29 @@ def issue_order(channel: IntArray, policy: str) -> IntArray:
 
 def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
               channel: IntArray, start: int, clocks: list[ChannelClock],
-              commands_per_cycle: float, ratio: float) -> PhaseRun:
-    """Send every request's program (in request order) and run the channels from cycle
-    ``start``; ``ratio`` = NPU cycles per HBM cycle converts the issue rate."""
+              commands_per_cycle: float, ratio: float, per_channel: bool = False) -> PhaseRun:
+    """Send every request's program (in the given order) and run the channels from cycle
+    ``start``; ``ratio`` = NPU cycles per HBM cycle converts the issue rate. One shared queue
+    sends ``commands_per_cycle`` instructions per NPU cycle over all channels; with
+    ``per_channel`` queues every channel receives its own instructions at that rate, whatever
+    the other channels receive."""
     t = cfg.timing
-    issue = float(start)
+    issue = np.full(len(clocks) if per_channel else 1, float(start))
     per_cmd = 1.0 / (commands_per_cycle * ratio)  # HBM cycles per NPU instruction
     starts = np.zeros(len(programs), dtype=np.int64)
     ends = np.zeros(len(programs), dtype=np.int64)
     busy0 = np.array([c.busy for c in clocks], dtype=np.int64)
     counts = {"gwrite": 0.0, "tile": 0.0, "commands": 0.0, "heads": 0.0, "beats": 0.0}
     for i, prog in enumerate(programs):
-        clock = clocks[int(channel[i])]
+        ch = int(channel[i])
+        queue = ch if per_channel else 0
+        clock = clocks[ch]
         end = start
         first: int | None = None
         for op in prog:
             n = commands(op, pim)
-            issue += n * per_cmd
-            b, e = clock.run(op, int(np.ceil(issue)))
+            issue[queue] += n * per_cmd
+            b, e = clock.run(op, int(np.ceil(issue[queue])))
             first = b if first is None else first
             end = max(end, e)
             counts[op.kind] += 1
@@ -354,7 +360,7 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
         starts[i] = start if first is None else first
         ends[i] = end + t.CL + cfg.org.burst_cycles  # the last result crosses the data bus
     busy = np.array([c.busy for c in clocks], dtype=np.int64) - busy0
-    return PhaseRun(starts, ends, busy, int(counts["commands"]), issue, counts)
+    return PhaseRun(starts, ends, busy, int(counts["commands"]), float(issue.max()), counts)
 
 
 def new_clocks(cfg: HbmConfig, pim: PimParams) -> list[ChannelClock]:

@@ -24,7 +24,8 @@ SOURCE = "NeuPIMs (ASPLOS 2024)"
 # The naive baseline models blocked mode, so its PIM fields differ from NeuPIMs' by definition;
 # they are left out when matching it with a NeuPIMs-style point.
 PIM_COUPLED = ("arch.memory.pim.row_buffers", "arch.memory.pim.fused_comps_readres",
-               "arch.memory.pim.channel_mapping", "arch.memory.pim.issue_order")
+               "arch.memory.pim.channel_mapping", "arch.memory.pim.issue_order",
+               "arch.memory.pim.issue_queues")
 
 
 def _batch(point: PointData) -> float:

@@ -351,6 +351,7 @@ class SystemModel:
         cfg, pim, npu = self.hbm, self.pim, self.arch.npu
         clocks = new_clocks(cfg, pim)
         rate = self.arch.memory.pim.commands_per_cycle
+        per_channel = self.arch.memory.pim.issue_queues == "per_channel"
         order = issue_order(channel, self.arch.memory.pim.issue_order)
         sel, channel = [sel[int(i)] for i in order], channel[order]
         page = cfg.org.row_bytes // pim.elem_bytes
@@ -362,7 +363,7 @@ class SystemModel:
                                     ("attend", attend_program, "add")):
             progs = [build(cfg, pim, o.kv_len, o.heads, o.head_dim) for o in sel]
             phase = run_phase(cfg, pim, progs, channel, int(np.ceil(start / self.ratio)),
-                              clocks, rate, self.ratio)
+                              clocks, rate, self.ratio, per_channel)
             if name == "logit":
                 first = phase.request_start.astype(np.float64) * self.ratio
             # The NPU post-processes each request's results in issue order: the softmax of

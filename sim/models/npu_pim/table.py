@@ -32,13 +32,14 @@ class Row:
 
 def system_arch(system: str, base: dict[str, object], timing: str) -> NpuPimArch:
     """The arch of ``system`` from a common base mapping (row buffers, fusion, channel mapping
-    and issue order per system, as the shipped presets)."""
+    and PIM issue path per system, as the shipped presets)."""
     data = {**base, "system": system}
     npu = {**dict(base.get("npu", {})), "timing": timing}  # type: ignore[call-overload]
     pim = {"row_buffers": 1 if system == "naive_pim" else 2,
            "fused_comps_readres": system == "neupims",
            "channel_mapping": "clb" if system == "neupims" else "rr",
-           "issue_order": "channel" if system == "naive_pim" else "request"}
+           "issue_order": "channel",
+           "issue_queues": "per_channel" if system == "neupims" else "shared"}
     data["npu"] = npu
     data["memory"] = {"pim": pim}
     return NpuPimArch.model_validate(data)
