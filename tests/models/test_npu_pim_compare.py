@@ -30,8 +30,6 @@ def test_report_shows_our_runs_beside_the_reference(ours: dict[int, object]) -> 
 
 KNOWN_MISSES = {
     1: "naive NPU+PIM batch 64: blocked-mode attention stage 23 % short (docs/families/npu_pim.md)",
-    4: "NeuPIMs sub-batch on batch 256: NPU/PIM interference a third of the simulator's "
-       "(docs/families/npu_pim.md)",
     5: "naive NPU+PIM batch 256: 11.5 % short per layer (docs/families/npu_pim.md)",
 }
 """Index in SIMULATOR_RUNS -> why that run misses the acceptance bounds today."""
