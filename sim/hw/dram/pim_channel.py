@@ -1,10 +1,17 @@
 """One HBM channel serving normal requests and all-bank PIM GEMV tiles, cycle by cycle.
 
-A PIM *tile* (see :mod:`sim.models.npu_pim.pim`) is issued as: an all-bank PIM precharge, one
-G_ACT per (bank group, rank) — each activates the 4 banks of its group, so it fills its rank's
-tFAW window and obeys tRRD_S/tRRD_L against every other activation — then, tRCDRD after the last
-G_ACT, ``heads`` fused COMPS_READRES commands, each occupying the PIM datapath for
-``head_cycles`` and putting one result burst on the data bus (READRES read latency CL).
+A PIM *tile* (see :mod:`sim.models.npu_pim.pim`) is issued as: one PIM precharge per bank whose
+PIM row is open (every bank after the first tile; one command each, as the NeuPIMs controller
+closes the PIM rows bank by bank), one G_ACT per (bank group, rank) — each activates the 4
+banks of its group, so it fills its rank's tFAW window and obeys tRRD_S/tRRD_L against every
+other activation — then, tRCDRD after the last G_ACT, ``heads`` fused COMPS_READRES commands,
+each occupying the PIM datapath for ``head_cycles`` and putting one result burst on the data
+bus (READRES read latency CL).
+
+Command slots: with ``controller.dual_issue`` off (one command per cycle on the channel, as in
+the NeuPIMs simulator's controllers) a PIM command takes the whole cycle, so a run of PIM
+precharges or G_ACTs holds back normal column commands as well; with dual issue a PIM command
+takes only its own (row or column) pins.
 
 Row-buffer designs (reference section 3):
 
@@ -13,9 +20,9 @@ Row-buffer designs (reference section 3):
   activation windows (tRRD, tFAW) with the PIM commands. PIM precharge needs no wait on normal
   accesses.
 * ``row_buffers=1`` (blocked): one row buffer per bank. A tile starts only after every normal
-  request that arrived before it has been served; its precharge closes the normal rows (waiting
-  for tRAS/tRTP/tWR like a precharge-all), and normal commands wait until the tile ends, after
-  which the banks are closed (the next normal ACT waits tRP).
+  request that arrived before it has been served; its precharges close the open normal rows
+  (each waiting for its bank's tRAS/tRTP/tWR), and normal commands wait until the tile ends,
+  after which the banks are closed (the next normal ACT waits tRP).
 
 The NeuPIMs controller's queue arbitration is simplified: at equal issue cycles PIM commands
 go before normal column commands.
@@ -69,8 +76,8 @@ class PimChannelSim(ChannelSim):
     """A :class:`ChannelSim` that also executes PIM tiles (dual or blocked row buffers).
 
     Each cycle a ready PIM command goes first; normal commands then use the command pins it
-    left free (dual mode), or wait for the tile to end (blocked mode). Refresh waits for a
-    running tile (simplification).
+    left free (dual mode with dual issue; none with single issue), or wait for the tile to end
+    (blocked mode). Refresh waits for a running tile (simplification).
     """
 
     def __init__(self, cfg: HbmConfig, tiles: list[PimTile], row_buffers: int, req: Requests,
@@ -83,7 +90,8 @@ class PimChannelSim(ChannelSim):
         self.steps: list[tuple[str, int]] = []  # remaining commands of the active tile
         self.tile: PimTile | None = None
         self.engine_free = 0
-        self.pim_pre = 0
+        self.pim_pre = -(1 << 40)  # last PIM precharge of the active tile
+        self.pim_open = False  # dual: the banks' PIM row buffers hold the last tile's row
         self.last_gact = 0
         self.head_free = 0
         self.last_act_bg = [-(1 << 40)] * (cfg.org.ranks * cfg.org.bankgroups)
@@ -117,6 +125,8 @@ class PimChannelSim(ChannelSim):
         if pim is not None and pim[0] <= now:
             self._issue_pim(now, pim[1], pim[2])
             self.busy = True
+            if not self.ctrl.dual_issue:  # one command per cycle: the PIM command took it
+                return
             used = pim[1] == "CR"
         if self.tile is None and used is None:
             super().issue_commands(now)
@@ -158,10 +168,18 @@ class PimChannelSim(ChannelSim):
             return
         self.tile = self.tiles.popleft()
         org = self.cfg.org
-        self.steps = [("PIM_PRE", 0)]
+        self.pim_pre = -(1 << 40)
+        self.steps = [("PIM_PRE", b) for b in self._rows_to_close()]
         self.steps += [("G_ACT", g * org.ranks + r) for g in range(org.bankgroups)
                        for r in range(org.ranks)]
         self.steps += [("CR", h) for h in range(self.tile.heads)]
+
+    def _rows_to_close(self) -> list[int]:
+        """Banks a new tile must precharge: dual, every bank once the PIM rows are open;
+        blocked, the banks with an open normal row (the shared row buffer)."""
+        if self.dual:
+            return list(range(self.n_banks)) if self.pim_open else []
+        return [b for b in range(self.n_banks) if self.open_row[b] >= 0]
 
     def _pim_candidate(self, now: int) -> tuple[int, str, int] | None:
         if self.tile is None or not self.steps:
@@ -171,15 +189,14 @@ class PimChannelSim(ChannelSim):
         if kind == "PIM_PRE":
             cyc = max(now, self.row_cmd_ok, self.engine_free, self.tile.arrival)
             if not self.dual:
-                open_banks = [b for b in range(self.n_banks) if self.open_row[b] >= 0]
-                if open_banks:
-                    cyc = max(cyc, max(self.earliest[b][PRE] for b in open_banks))
+                cyc = max(cyc, self.earliest[arg][PRE])
             return cyc, kind, arg
         if kind == "G_ACT":
             rank = arg % self.cfg.org.ranks
             bg = rank * self.cfg.org.bankgroups + arg // self.cfg.org.ranks
             window = self.faw[rank]
-            cyc = max(now, self.row_cmd_ok, self.pim_pre + t.tRP, self.faw_ready(rank),
+            cyc = max(now, self.row_cmd_ok, self.engine_free, self.tile.arrival,
+                      self.pim_pre + t.tRP, self.faw_ready(rank),
                       (window[-1] + t.tRRD_S) if window else 0,
                       self.last_act_bg[bg] + t.tRRD_L)
             if not self.dual:  # the shared row buffer must be precharged (normal tRP)
@@ -197,27 +214,32 @@ class PimChannelSim(ChannelSim):
         self.steps.pop(0)
         assert self.tile is not None
         if kind == "PIM_PRE":
-            self._pim_precharge(cycle)
+            self._pim_precharge(cycle, arg)
         elif kind == "G_ACT":
             self._gact(cycle, arg)
         else:
             self._comps_readres(cycle, self.tile)
 
-    def _pim_precharge(self, cycle: int) -> None:
+    def _mark_start(self, cycle: int) -> None:
+        """Record the active tile's start at its first command."""
+        if len(self.tile_start) == len(self.tile_end):
+            self.tile_start.append(cycle)
+
+    def _pim_precharge(self, cycle: int, bank: int) -> None:
+        """Close ``bank``'s PIM row (dual) or its open normal row (blocked)."""
+        self._mark_start(cycle)
         self.pim_pre = cycle
-        self.tile_start.append(cycle)
         if not self.dual:
-            for b in range(self.n_banks):
-                if self.open_row[b] >= 0:
-                    self._raise_act(range(b, b + 1), cycle + self.t.tRP)
-                    self.open_row[b], self.hits[b] = -1, 0
-                    self.open_in_rank[b // self.bpr] -= 1
-        self._log(cycle, "PIM_PRE", -1)
+            self._raise_act(range(bank, bank + 1), cycle + self.t.tRP)
+            self.open_row[bank], self.hits[bank] = -1, 0
+            self.open_in_rank[bank // self.bpr] -= 1
+        self._log(cycle, "PIM_PRE", bank)
         self.row_cmd_ok = cycle + 1
         self.counts["pim_pre"] += 1
 
     def _gact(self, cycle: int, group: int) -> None:
         t, org = self.t, self.cfg.org
+        self._mark_start(cycle)
         rank = group // org.bankgroups
         lo, g0 = rank * self.bpr, group * self.bpg
         self._raise_act(range(lo, lo + self.bpr), cycle + t.tRRD_S)
@@ -242,6 +264,7 @@ class PimChannelSim(ChannelSim):
             end = cycle + hc
             self.tile_end.append(end)
             self.engine_free = end
+            self.pim_open = self.dual
             if not self.dual:
                 self._raise_act(range(self.n_banks), end + t.tRP)
             self.tile = None
@@ -282,10 +305,12 @@ def dual_mode_stream_loss(cfg: HbmConfig, heads: int, head_cycles: int, tiles: i
     by the time the last tile ends, with and without the tiles.
     """
     org, t = cfg.org, cfg.timing
-    # Upper bound of one tile: precharge, one G_ACT per (rank, bank group) tFAW apart, tRCDRD.
-    activation = t.tRP + org.ranks * org.bankgroups * t.tFAW + t.tRCDRD
+    # Upper bound of one tile: a precharge per bank, one G_ACT per (rank, bank group) tFAW
+    # apart, tRCDRD. The stream of n requests needs n * burst >= tiles * tile_len cycles, so
+    # it outlasts the last tile.
+    activation = org.banks_per_channel + t.tRP + org.ranks * org.bankgroups * t.tFAW + t.tRCDRD
     tile_len = heads * head_cycles + activation
-    n = max(256, 2 * tiles * tile_len // org.burst_cycles)
+    n = max(256, tiles * tile_len // org.burst_cycles)
     addrs = np.arange(n * org.channels, dtype=np.int64) * org.request_bytes
     ch0 = addrs[decode(addrs, org).channel == 0][:n]
     zeros = np.zeros(len(ch0), np.int64)
