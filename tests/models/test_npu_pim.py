@@ -155,11 +155,13 @@ def test_channel_load_balancing_beats_round_robin() -> None:
     assert loads["clb"] < loads["rr"]
     assert loads["clb"] <= cost.sum() / 32 + cost.max()  # greedy bound
     assert assign_channels(cost[:5], 4, "rr").tolist() == [0, 1, 2, 3, 0]
-    # Per channel the requests alternate; a channel with a remainder hands the next one's
-    # first request to the other sub-batch, so the halves differ by at most one request.
-    sub = split_sub_batches(np.array([0, 0, 1, 0, 1, 2, 2]), 2)
-    assert sub.tolist() == [0, 1, 1, 0, 0, 1, 0]  # ch 0 ends odd: ch 1 and 2 start at 1
+    # Per channel the first half of its requests (trace order) goes to sub-batch 0, the rest to
+    # 1; channels with an odd count take turns giving the extra request (ceil, then floor), so
+    # the halves differ by at most one request.
+    sub = split_sub_batches(np.array([0, 0, 1, 0, 1, 2, 2, 3, 3, 3]), 2)
+    assert sub.tolist() == [0, 0, 0, 1, 1, 0, 1, 0, 1, 1]  # ch 0: 2 + 1, ch 3: 1 + 2
     assert abs(2 * int(sub.sum()) - len(sub)) <= 1
+    assert split_sub_batches(np.zeros(7, dtype=np.int64), 3).tolist() == [0, 0, 0, 1, 1, 2, 2]
     with pytest.raises(SimError, match="channel mapping"):
         assign_channels(cost, 4, "random")
 

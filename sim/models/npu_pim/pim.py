@@ -141,6 +141,8 @@ class ChannelClock:
     normal_act: int = NEG
     ref_due: list[int] = field(default_factory=list)
     busy: int = 0
+    """Cycles in which the channel has PIM work (the union of its operations' spans)."""
+    busy_end: int = 0
 
     def __post_init__(self) -> None:
         org = self.cfg.org
@@ -202,9 +204,10 @@ class ChannelClock:
         if self.pim.refresh:
             self._refresh(min(estimate(self.cfg, self.pim, op), self.cfg.timing.tREFI // 2),
                           arrival)
-        begin = max(self.bus, arrival)
+        begin = max(self.bus, arrival, self.busy_end)  # overlapping operations count once
         start, end = self._gwrite(arrival) if op.kind == "gwrite" else self._tile(op, arrival)
-        self.busy += end - begin
+        self.busy += max(0, end - begin)
+        self.busy_end = max(self.busy_end, end)
         return start, end
 
     def _gwrite(self, arrival: int) -> tuple[int, int]:
@@ -395,13 +398,17 @@ def assign_channels(cost: IntArray, channels: int, policy: str) -> IntArray:
 
 
 def split_sub_batches(channel: IntArray, parts: int) -> IntArray:
-    """Sub-batch of each request: within each channel its requests are dealt to the sub-batches
-    in turn, and the channel after one with a remainder starts where that one stopped, so the
-    sub-batches differ by at most one request overall (NeuPIMs' alternating ceil / floor)."""
+    """Sub-batch of each request: each channel's requests (in trace order) are cut into
+    ``parts`` consecutive blocks, the first block to sub-batch 0, the next to 1, ... (the NeuPIMs
+    simulator's ``Scheduler::group_sub_batches``). A channel whose count does not divide gives
+    its extra requests to the blocks after the ones the previous such channel favoured, so the
+    sub-batches differ by at most one request overall (its alternating ceil / floor)."""
     out = np.zeros(len(channel), dtype=np.int64)
     first = 0
     for ch in np.unique(channel):
         idx = np.nonzero(channel == ch)[0]
-        out[idx] = (first + np.arange(len(idx))) % parts
-        first = (first + len(idx)) % parts
+        base, extra = divmod(len(idx), parts)
+        sizes = [base + int((k - first) % parts < extra) for k in range(parts)]
+        out[idx] = np.repeat(np.arange(parts), sizes)
+        first = (first + extra) % parts
     return out
