@@ -28,10 +28,7 @@ def test_report_shows_our_runs_beside_the_reference(ours: dict[int, object]) -> 
     assert text.count("| 64 |") >= 3 and "steady state" in text and "paper" in text
 
 
-KNOWN_MISSES: dict[int, str] = {
-    4: "NeuPIMs sub-batch on batch 256: steady state 11 % short, NPU GEMMs of a 128-request "
-       "sub-batch faster than the simulator's (docs/families/npu_pim.md)",
-}
+KNOWN_MISSES: dict[int, str] = {}
 """Index in SIMULATOR_RUNS -> why that run misses the acceptance bounds today."""
 
 

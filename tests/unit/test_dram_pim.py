@@ -12,7 +12,11 @@ import pytest
 from sim.core.errors import SimError
 from sim.hw.dram.address import decode, encode
 from sim.hw.dram.config import HbmConfig, make_config
-from sim.hw.dram.pim_channel import PimTile, dual_mode_stream_loss, replay_with_pim
+from sim.hw.dram.pim_channel import (
+    PimTile,
+    program_stream_loss,
+    replay_with_pim,
+)
 from sim.hw.dram.replay import replay
 from sim.hw.dram.trace import read_trace_csv
 
@@ -98,16 +102,44 @@ def test_single_issue_pim_command_takes_the_cycle() -> None:
     assert _pim_and_normal_in_one_cycle(make_config(controller={"dual_issue": True})) > 0
 
 
-def test_dual_mode_stream_loss_from_command_slots() -> None:
+def test_stream_loss_from_command_slots() -> None:
     # Lower bound: from the second tile on, each tile holds the command slot for 32 PIM_PREs in
     # a row; reads issued before the run still fill the data bus for CL + burst cycles, so
     # each tile period (~222 cycles between tiles here) leaves at least 32 - 16 data-bus cycles
     # unused. Negative control: with dual issue (reads beside row commands) the loss is smaller.
-    loss = dual_mode_stream_loss(CFG, 4, 18, tiles=6)
+    loss = program_stream_loss(CFG, (PimTile(0, 4, 18),) * 6)
     floor = (ORG.banks_per_channel - CFG.timing.CL - ORG.burst_cycles) / 222
     assert floor < loss < 0.9
-    assert dual_mode_stream_loss(make_config(controller={"dual_issue": True}), 4, 18,
-                                 tiles=6) < loss
+    assert program_stream_loss(make_config(controller={"dual_issue": True}),
+                               (PimTile(0, 4, 18),) * 6) < loss
+
+
+def test_gwrite_holds_bank_zero_only() -> None:
+    # A GWRITE on an idle channel: ACT of bank 0's normal row at 0, GWRITE tRCDRD = 14 later,
+    # the copy takes (tCCD_S + tCCD_L) x columns / 2 = 3 x 32 = 96 cycles: ends at 110, and a
+    # tile after it starts its G_ACTs there. A read to bank 0 (arrived at 1) waits for that
+    # end: PRE 110 (bank 0 holds the GWRITE row), ACT 124, RD 138, data 138 + CL + burst =
+    # 154, latency 153. Negative control: a read to bank 1 does not wait for the GWRITE.
+    gw = PimTile(0, 0, 0, gwrite=True)
+    r = replay_with_pim(CFG, [], [], [], [gw, PimTile(0, 4, 18)], 2, log=True)
+    assert [(c.cycle, c.kind) for c in r.commands][:3] == [(0, "GW_ACT"), (14, "GWRITE"),
+                                                           (110, "G_ACT")]
+    assert (r.tile_start, r.tile_end[0]) == ([0, 110], 110)
+    bank0 = replay_with_pim(CFG, [1], [encode(ORG, row=3)], [False], [gw], 2, log=True)
+    assert [(c.cycle, c.kind) for c in bank0.commands][2:] == [(110, "PRE"), (124, "ACT"),
+                                                              (138, "RD")]
+    assert bank0.latency.tolist() == [153]
+    bank1 = replay_with_pim(CFG, [1], [encode(ORG, row=3, bank=1)], [False], [gw], 2)
+    assert bank1.latency[0] < 110
+
+
+def test_gwrites_dilute_the_stream_loss_of_tiles() -> None:
+    # During a GWRITE the stream keeps every bank but bank 0 and all but three command slots,
+    # so tiles with GWRITEs between them cost the stream less per cycle than tiles alone
+    # (negative control), yet more than nothing.
+    tile, gw = PimTile(0, 4, 18), PimTile(0, 0, 0, gwrite=True)
+    mixed = program_stream_loss(CFG, (gw, tile, tile) * 3)
+    assert 0 < mixed < program_stream_loss(CFG, (tile,) * 6)
 
 
 def test_trace_csv(tmp_path: Path) -> None:

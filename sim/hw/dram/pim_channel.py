@@ -1,5 +1,11 @@
 """One HBM channel serving normal requests and all-bank PIM GEMV tiles, cycle by cycle.
 
+A GWRITE (the query or score row an attention phase multiplies with, copied into the global
+buffer) is a normal-buffer access of bank 0 (NeuPIMs controller): a PRE if bank 0 holds another
+row, an ACT, and tRCDRD later the GWRITE column command, which keeps bank 0 for
+``gwrite_cycles`` (no column command or precharge there); while it runs, normal commands to
+bank 0 wait and the next PIM operation waits for its end; other banks serve normal requests.
+
 A PIM *tile* (see :mod:`sim.models.npu_pim.pim`) is issued as: one PIM precharge per bank whose
 PIM row is open (every bank after the first tile; one command each, as the NeuPIMs controller
 closes the PIM rows bank by bank), one G_ACT per (bank group, rank) — each activates the 4
@@ -42,16 +48,20 @@ from sim.core.ledger import Ledger
 from sim.hw.dram.address import decode
 from sim.hw.dram.config import HbmConfig
 from sim.hw.dram.controller import ChannelSim, Command, Pick, Requests, drive
+from sim.hw.dram.pim_commands import gwrite_cycles
 from sim.hw.dram.timing import ACT, PRE, RD, WR
 
 
 @dataclass(frozen=True)
 class PimTile:
-    """One all-bank GEMV tile: arrival cycle, heads (COMPS_READRES count), cycles per head."""
+    """One PIM operation: an all-bank GEMV tile (arrival cycle, heads = COMPS_READRES count,
+    cycles per head) or, with ``gwrite``, a GWRITE of one row into the global buffer (heads
+    and head cycles unused)."""
 
     arrival: int
     heads: int
     head_cycles: int
+    gwrite: bool = False
 
 
 @dataclass
@@ -96,9 +106,12 @@ class PimChannelSim(ChannelSim):
         self.head_free = 0
         self.last_act_bg = [-(1 << 40)] * (cfg.org.ranks * cfg.org.bankgroups)
         self.reserved: list[tuple[int, int]] = []  # data-bus intervals of PIM result bursts
+        self.gwrite_row = cfg.org.rows  # the global-buffer copy's row: no request maps to it
+        self.gwrite_bank: int | None = None  # bank held by the active GWRITE
+        self.gwrite_act = -(1 << 40)  # last activation of the GWRITE row
         self.tile_start: list[int] = []
         self.tile_end: list[int] = []
-        self.counts.update({"pim_pre": 0, "gact": 0, "comps_readres": 0})
+        self.counts.update({"pim_pre": 0, "gact": 0, "comps_readres": 0, "gwrite": 0})
 
     # -- normal-path hooks -----------------------------------------------------------------
     def column_ready(self, kind: int, bank: int, now: int) -> int:
@@ -109,6 +122,14 @@ class PimChannelSim(ChannelSim):
             if data < hi and data + self.burst > lo:
                 data = hi + self.t.tRTRS
         return data - lat
+
+    def _first_ready(self, b: int, now: int) -> Pick | None:
+        """No normal command for the bank an active GWRITE holds (``rr`` scheduler)."""
+        return None if b == self.gwrite_bank else super()._first_ready(b, now)
+
+    def _frfcfs_candidate(self, b: int, now: int) -> Pick | None:
+        """No normal command for the bank an active GWRITE holds (``frfcfs`` scheduler)."""
+        return None if b == self.gwrite_bank else super()._frfcfs_candidate(b, now)
 
     def issue(self, pick: Pick, now: int) -> None:
         """Issue a normal command, remembering ACT cycles per bank group (for G_ACT's tRRD_L)."""
@@ -127,7 +148,7 @@ class PimChannelSim(ChannelSim):
             self.busy = True
             if not self.ctrl.dual_issue:  # one command per cycle: the PIM command took it
                 return
-            used = pim[1] == "CR"
+            used = pim[1] in ("CR", "GWRITE")
         if self.tile is None and used is None:
             super().issue_commands(now)
             return
@@ -168,6 +189,11 @@ class PimChannelSim(ChannelSim):
             return
         self.tile = self.tiles.popleft()
         org = self.cfg.org
+        if self.tile.gwrite:
+            self.gwrite_bank = 0  # bank 0 is blocked from here: its open row stays as it is
+            opened = self.open_row[0] == self.gwrite_row
+            self.steps = [("GWRITE", 0)] if opened else [("N_ACT", 0), ("GWRITE", 0)]
+            return
         self.pim_pre = -(1 << 40)
         self.steps = [("PIM_PRE", b) for b in self._rows_to_close()]
         self.steps += [("G_ACT", g * org.ranks + r) for g in range(org.bankgroups)
@@ -186,6 +212,8 @@ class PimChannelSim(ChannelSim):
             return None
         kind, arg = self.steps[0]
         t = self.t
+        if kind in ("N_ACT", "GWRITE"):
+            return self._gwrite_candidate(now, kind, arg)
         if kind == "PIM_PRE":
             cyc = max(now, self.row_cmd_ok, self.engine_free, self.tile.arrival)
             if not self.dual:
@@ -206,19 +234,77 @@ class PimChannelSim(ChannelSim):
         cyc = max(now, self.col_cmd_ok, self.last_gact + t.tRCDRD, self.head_free)
         return cyc, kind, arg
 
+    def _gwrite_candidate(self, now: int, kind: str, bank: int) -> tuple[int, str, int]:
+        """Next command of a GWRITE on ``bank``: PRE of another open row, ACT, then GWRITE."""
+        assert self.tile is not None
+        row = self.open_row[bank]
+        if kind == "GWRITE":  # like a COMPS_READRES: its slot and its row, no data-bus turn
+            return max(now, self.col_cmd_ok, self.gwrite_act + self.t.tRCDRD), kind, bank
+        base = max(now, self.row_cmd_ok, self.engine_free, self.tile.arrival)
+        if row >= 0:
+            return max(base, self.earliest[bank][PRE]), "N_PRE", bank
+        rank = bank // self.bpr
+        return max(base, self.earliest[bank][ACT], self.faw_ready(rank)), kind, bank
+
     def _raise_act(self, banks: range, cycle: int) -> None:
         for b in banks:
             self.earliest[b][ACT] = max(self.earliest[b][ACT], cycle)
 
     def _issue_pim(self, cycle: int, kind: str, arg: int) -> None:
-        self.steps.pop(0)
         assert self.tile is not None
-        if kind == "PIM_PRE":
+        if kind == "N_PRE":  # closes the normal row; the GWRITE's ACT stays the next step
+            self._mark_start(cycle)
+            self._normal(PRE, arg, cycle)
+            return
+        self.steps.pop(0)
+        if kind == "N_ACT":
+            self._mark_start(cycle)
+            self._normal(ACT, arg, cycle)
+        elif kind == "GWRITE":
+            self._gwrite(cycle, arg)
+        elif kind == "PIM_PRE":
             self._pim_precharge(cycle, arg)
         elif kind == "G_ACT":
             self._gact(cycle, arg)
         else:
             self._comps_readres(cycle, self.tile)
+
+    def _normal(self, kind: int, bank: int, cycle: int) -> None:
+        """A GWRITE's own PRE or ACT on ``bank``'s normal row buffer (normal timing rules)."""
+        rank = bank // self.bpr
+        if kind == ACT:
+            self.gwrite_act = cycle
+            self.open_row[bank], self.hits[bank] = self.gwrite_row, 0
+            self.open_in_rank[rank] += 1
+            self.faw[rank].append(cycle)
+            self.last_act_bg[bank // self.bpg] = cycle
+        else:
+            self.open_row[bank], self.hits[bank] = -1, 0
+            self.open_in_rank[rank] -= 1
+        self._update(kind, bank, cycle)
+        self.row_cmd_ok = cycle + 1
+        self.counts["act" if kind == ACT else "pre"] += 1
+        self._log(cycle, "GW_ACT" if kind == ACT else "GW_PRE", bank)
+
+    def _update(self, kind: int, bank: int, cycle: int) -> None:
+        for x, j, d in self.updates[kind][bank]:
+            self.earliest[x][j] = max(self.earliest[x][j], cycle + d)
+
+    def _gwrite(self, cycle: int, bank: int) -> None:
+        """The GWRITE column command: other banks see a read; ``bank`` is held (and the next
+        PIM operation waits) for ``gwrite_cycles``."""
+        self._mark_start(cycle)
+        self._update(RD, bank, cycle)
+        end = cycle + gwrite_cycles(self.cfg)
+        for kind in (RD, WR, PRE):
+            self.earliest[bank][kind] = max(self.earliest[bank][kind], end)
+        self.col_cmd_ok = cycle + 1
+        self._log(cycle, "GWRITE", bank)
+        self.counts["gwrite"] += 1
+        self.tile_end.append(end)
+        self.engine_free = end
+        self.gwrite_bank = None
+        self.tile = None
 
     def _mark_start(self, cycle: int) -> None:
         """Record the active tile's start at its first command."""
@@ -287,7 +373,7 @@ def replay_with_pim(cfg: HbmConfig, cycles: npt.ArrayLike, addresses: npt.ArrayL
     drive([sim], req)
     ledger = Ledger({f"hbm.{k}": v for k, v in sim.counts.items()
                      if v and k in ("act", "pre", "rd", "wr", "ref")})
-    for key in ("gact", "comps_readres", "pim_pre"):
+    for key in ("gact", "comps_readres", "pim_pre", "gwrite"):
         if sim.counts[key]:
             ledger.add(f"pim.{key}", sim.counts[key])
     if commands is not None:
@@ -297,27 +383,28 @@ def replay_with_pim(cfg: HbmConfig, cycles: npt.ArrayLike, addresses: npt.ArrayL
 
 
 @lru_cache(maxsize=32)
-def dual_mode_stream_loss(cfg: HbmConfig, heads: int, head_cycles: int, tiles: int = 16) -> float:
-    """Fraction of a sequential normal read stream's bandwidth lost while PIM tiles run back to
-    back in dual-row-buffer mode (measured on :class:`PimChannelSim`; 0..1).
+def program_stream_loss(cfg: HbmConfig, ops: tuple[PimTile, ...]) -> float:
+    """Fraction of a sequential normal read stream's bandwidth lost while the PIM operations
+    ``ops`` (tiles and GWRITEs, in order) run back to back in dual-row-buffer mode (measured on
+    :class:`PimChannelSim`; 0..1).
 
     Both runs replay the same stream of one channel; the loss compares the requests completed
-    by the time the last tile ends, with and without the tiles.
+    by the time the last operation ends, with and without the operations.
     """
     org, t = cfg.org, cfg.timing
     # Upper bound of one tile: a precharge per bank, one G_ACT per (rank, bank group) tFAW
-    # apart, tRCDRD. The stream of n requests needs n * burst >= tiles * tile_len cycles, so
-    # it outlasts the last tile.
+    # apart, tRCDRD; of a GWRITE: its bank's tRAS, PRE, ACT and the copy. The stream of n
+    # requests needs n * burst >= the operations' total, so it outlasts the last one.
     activation = org.banks_per_channel + t.tRP + org.ranks * org.bankgroups * t.tFAW + t.tRCDRD
-    tile_len = heads * head_cycles + activation
-    n = max(256, tiles * tile_len // org.burst_cycles)
+    gwrite = t.tRAS + t.tRP + t.tRCDRD + gwrite_cycles(cfg)
+    total = sum(gwrite if op.gwrite else op.heads * op.head_cycles + activation for op in ops)
+    n = max(256, total // org.burst_cycles)
     addrs = np.arange(n * org.channels, dtype=np.int64) * org.request_bytes
     ch0 = addrs[decode(addrs, org).channel == 0][:n]
     zeros = np.zeros(len(ch0), np.int64)
     reads = np.zeros(len(ch0), bool)
     base = replay_with_pim(cfg, zeros, ch0, reads, [], 2)
-    mixed = replay_with_pim(cfg, zeros, ch0, reads,
-                            [PimTile(0, heads, head_cycles)] * tiles, 2)
+    mixed = replay_with_pim(cfg, zeros, ch0, reads, list(ops), 2)
     horizon = mixed.tile_end[-1]
     done_base = int((base.done <= horizon).sum())
     done_mixed = int((mixed.done <= horizon).sum())
@@ -325,4 +412,4 @@ def dual_mode_stream_loss(cfg: HbmConfig, heads: int, head_cycles: int, tiles: i
 
 
 __all__ = ["PimChannelSim", "PimReplay", "PimTile",
-           "dual_mode_stream_loss", "replay_with_pim"]
+           "program_stream_loss", "replay_with_pim"]

@@ -143,6 +143,8 @@ class ChannelClock:
     busy: int = 0
     """Cycles in which the channel has PIM work (the union of its operations' spans)."""
     busy_end: int = 0
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    """That union as (begin, end) cycle pairs, in time order, touching operations merged."""
 
     def __post_init__(self) -> None:
         org = self.cfg.org
@@ -206,7 +208,12 @@ class ChannelClock:
                           arrival)
         begin = max(self.bus, arrival, self.busy_end)  # overlapping operations count once
         start, end = self._gwrite(arrival) if op.kind == "gwrite" else self._tile(op, arrival)
-        self.busy += max(0, end - begin)
+        if end > begin:
+            self.busy += end - begin
+            if self.spans and self.spans[-1][1] == begin:
+                self.spans[-1] = (self.spans[-1][0], end)
+            else:
+                self.spans.append((begin, end))
         self.busy_end = max(self.busy_end, end)
         return start, end
 
@@ -312,6 +319,8 @@ class PhaseRun:
     """Cycle (HBM clock) each request's last result is back at the NPU."""
     channel_busy: IntArray
     """Cycles each channel spent on PIM operations in this phase."""
+    channel_spans: list[IntArray]
+    """Per channel, the (begin, end) pairs (HBM cycles, shape n x 2) of that PIM work."""
     commands: int
     issue_end: float
     pim_counts: dict[str, float]
@@ -342,6 +351,7 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
     starts = np.zeros(len(programs), dtype=np.int64)
     ends = np.zeros(len(programs), dtype=np.int64)
     busy0 = np.array([c.busy for c in clocks], dtype=np.int64)
+    marks = [(len(c.spans), c.busy_end) for c in clocks]
     counts = {"gwrite": 0.0, "tile": 0.0, "commands": 0.0, "heads": 0.0, "beats": 0.0}
     for i, prog in enumerate(programs):
         ch = int(channel[i])
@@ -363,7 +373,18 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
         starts[i] = start if first is None else first
         ends[i] = end + t.CL + cfg.org.burst_cycles  # the last result crosses the data bus
     busy = np.array([c.busy for c in clocks], dtype=np.int64) - busy0
-    return PhaseRun(starts, ends, busy, int(counts["commands"]), float(issue.max()), counts)
+    spans = [phase_spans(c, k, end) for c, (k, end) in zip(clocks, marks, strict=True)]
+    return PhaseRun(starts, ends, busy, spans, int(counts["commands"]), float(issue.max()),
+                    counts)
+
+
+def phase_spans(clock: ChannelClock, before: int, busy_end: int) -> IntArray:
+    """The busy spans ``clock`` gained since it held ``before`` spans ending at ``busy_end``
+    (n x 2, HBM cycles); a span that grew from the old last one counts from ``busy_end``."""
+    spans = clock.spans[before:]
+    if before and clock.spans[before - 1][1] > busy_end:
+        spans = [(busy_end, clock.spans[before - 1][1]), *spans]
+    return np.array(spans, dtype=np.int64).reshape(-1, 2)
 
 
 def new_clocks(cfg: HbmConfig, pim: PimParams) -> list[ChannelClock]:

@@ -11,9 +11,11 @@ with sub-batching splits the batch into two halves (per channel, alternating req
 a two-unit pipeline of stages: in every stage one sub-batch's NPU work (E of a layer merged with
 A of the next) runs beside the other sub-batch's attention on PIM, and the stage ends when both
 are done (2 x layers + 2 stages, A..F for two layers). With dual row buffers the NPU's HBM
-streams lose the bandwidth that concurrent PIM tiles take (measured on the event-driven channel,
-:func:`sim.hw.dram.pim_channel.dual_mode_stream_loss`); with one row buffer NPU and PIM work of
-a stage cannot overlap at all.
+streams lose bandwidth to concurrent PIM work: per attention phase, the share a busy channel
+loses is measured on the event-driven channel with that phase's program
+(:func:`sim.hw.dram.pim_channel.program_stream_loss`), and each NPU op advances at the pace of
+the channel that loses most over the op's span (:class:`Interference`); with one row buffer NPU
+and PIM work of a stage cannot overlap at all.
 
 Attention: on PIM (:mod:`sim.models.npu_pim.pim`), K.q then S.V, each phase ending when the last
 request's results are back and softmaxed (NPU vector unit, in request order); on the NPU
@@ -36,7 +38,7 @@ from sim.core.errors import UnsupportedOpError
 from sim.core.ledger import Ledger
 from sim.core.result import OpRecord
 from sim.hw.dram.config import HbmConfig
-from sim.hw.dram.pim_channel import dual_mode_stream_loss
+from sim.hw.dram.pim_channel import PimTile, program_stream_loss
 from sim.hw.dram.stream import stream_efficiency, transfer_ledger
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.npu import (
@@ -87,6 +89,35 @@ class Task:
     cycles: int = 0
     records: list[OpRecord] = field(default_factory=list)
     pim_busy: npt.NDArray[np.float64] | None = None
+    pim_spans: dict[str, npt.NDArray[np.float64]] | None = None
+    """Per attention phase: the channels' PIM busy spans, rows (begin, end, channel), NPU
+    cycles from the task start."""
+
+
+@dataclass(frozen=True)
+class Interference:
+    """The PIM busy spans beside an NPU task (rows begin, end, channel; NPU cycles from the
+    task start), each with the share of a channel's normal bandwidth its PIM work takes."""
+
+    spans: npt.NDArray[np.float64]
+    loss: npt.NDArray[np.float64]
+    channels: int
+
+    @property
+    def end(self) -> float:
+        """The last busy cycle (0 without spans)."""
+        return float(self.spans[:, 1].max()) if len(self.spans) else 0.0
+
+    def lost(self, lo: float, hi: float) -> float:
+        """Cycles of ``[lo, hi)`` the most hindered channel loses to PIM work: per channel, the
+        loss share times its busy cycles in the interval, summed; the maximum over channels."""
+        if not len(self.spans) or hi <= lo:
+            return 0.0
+        overlap = np.clip(np.minimum(self.spans[:, 1], hi) - np.maximum(self.spans[:, 0], lo),
+                          0.0, None)
+        per_channel = np.bincount(self.spans[:, 2].astype(np.int64), overlap * self.loss,
+                                  minlength=self.channels)
+        return float(per_channel.max())
 
 
 @dataclass
@@ -163,10 +194,10 @@ class SystemModel:
                                          "macs_npu": 0.0, "macs_pim": 0.0, "hbm_bytes": 0.0,
                                          "pim_busy": 0.0}
         self._attention_cache: dict[tuple[Any, ...], tuple[
-            int, list[OpRecord], npt.NDArray[np.float64], Ledger, dict[str, float],
-            list[dict[str, float]]]] = {}
-        """Per sub-batch key: cycles, records, busy, actions, counters and each request's own
-        actions (its share of the ledger, for per-op energy)."""
+            int, list[OpRecord], npt.NDArray[np.float64], dict[str, npt.NDArray[np.float64]],
+            Ledger, dict[str, float], list[dict[str, float]]]] = {}
+        """Per sub-batch key: cycles, records, busy, busy spans per phase, actions, counters
+        and each request's own actions (its share of the ledger, for per-op energy)."""
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -233,23 +264,15 @@ class SystemModel:
         return OpRecord(op.name, op.kind, "vector", 0, cycles, 0, {},
                         {"compute_cycles": compute, "read_bytes": read, "write_bytes": write}), acts
 
-    def npu_task(self, task: Task, rows: int, batch: int, loss: float = 0.0,
-                 window: int = 0) -> None:
-        """Time the NPU ops of ``task`` back to back. Until cycle ``window`` (the end of the
-        concurrent PIM work) the HBM streams lose a ``loss`` share of their bandwidth; an op
-        that straddles the window end runs the rest of its work at the full bandwidth."""
+    def npu_task(self, task: Task, rows: int, batch: int,
+                 beside: Interference | None = None) -> None:
+        """Time the NPU ops of ``task`` back to back, each slowed by the PIM work ``beside``
+        it (:meth:`op_beside`)."""
         now = 0
         task.records = []
         for piece in task.pieces:
             for op in piece.ops:
-                rec, acts = self.npu_op(op, rows, batch, 0.0)
-                if now < window and loss:
-                    slow, _ = self.npu_op(op, rows, batch, loss)
-                    if now + slow.end <= window:
-                        rec.end = slow.end
-                    else:  # the overlapped part ran slowed, the remainder at full speed
-                        done = (window - now) / slow.end
-                        rec.end = window - now + int(np.ceil((1.0 - done) * rec.end))
+                rec, acts = self.op_beside(op, rows, batch, now, beside)
                 rec.start, rec.end = now, now + rec.end
                 rec.detail.update(layer=piece.layer, part=piece.part, sub_batch=task.sub_batch)
                 task.records.append(rec)
@@ -262,6 +285,37 @@ class SystemModel:
                 self.add_hbm(float(rec.detail["write_bytes"]), write=True, ledger=acts)
                 rec.ledger = acts.as_dict()  # the op's own actions: its energy in ops.csv
         task.cycles = now
+
+    def op_beside(self, op: Op, rows: int, batch: int, start: int,
+                  beside: Interference | None) -> tuple[OpRecord, Ledger]:
+        """One NPU op started at cycle ``start`` beside PIM work (record at cycle 0).
+
+        The op's HBM stream is spread evenly over the channels and an instruction waits for its
+        data from every channel, so the op advances at the pace of the channel that loses most:
+        over the op's duration D the stream loses the share ``beside.lost(start, start + D) /
+        D``. D is the fixed point of that share and the op's timing under it (bisection: a
+        longer D takes a smaller share of a channel's busy time)."""
+        rec, acts = self.npu_op(op, rows, batch, 0.0)
+        if beside is None or start >= beside.end:
+            return rec, acts
+        top, _ = self.npu_op(op, rows, batch, float(beside.loss.max()))
+        lo, hi = rec.end, top.end  # lo: a share at least the fixed point's, hi: at most
+        if self._beside(op, rows, batch, start, hi, beside) >= hi:
+            return top, acts
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._beside(op, rows, batch, start, mid, beside) > mid:
+                lo = mid
+            else:
+                hi = mid
+        slow, _ = self.npu_op(op, rows, batch, beside.lost(start, start + hi) / hi)
+        return slow, acts
+
+    def _beside(self, op: Op, rows: int, batch: int, start: int, cycles: int,
+                beside: Interference) -> int:
+        """The op's cycles under the share the channels lose over ``[start, start + cycles)``."""
+        share = beside.lost(start, start + cycles) / cycles
+        return self.npu_op(op, rows, batch, share)[0].end
 
     # -- attention -------------------------------------------------------------------------
     def attention_task(self, task: Task, channel: IntArray, member: IntArray) -> None:
@@ -278,13 +332,14 @@ class SystemModel:
             self._attention_cache[key] = (*timed, *self._attention_actions(sel, timed[2]),
                                           [self._attention_actions([o], timed[2][:0])[0]
                                            .as_dict() for o in sel])
-        cycles, records, busy, actions, counts, own = self._attention_cache[key]
+        cycles, records, busy, spans, actions, counts, own = self._attention_cache[key]
         self.ledger.merge(actions)
         for name, value in counts.items():
             self.counts[name] += value
         prefix = ops[0].name.rsplit(".", 1)[0] if ops else f"L{piece.layer}.attn"
         task.cycles = cycles
         task.pim_busy = busy
+        task.pim_spans = spans
         for rec in records:  # cached records: phase names are suffixes, requests indices
             phase = rec.name.startswith(".")
             name = prefix + rec.name if phase else sel[int(rec.name)].name
@@ -342,8 +397,10 @@ class SystemModel:
         return out
 
     def _pim_attention(self, sel: list[AttentionOp], channel: IntArray
-                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
-        """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel).
+                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64],
+                                  dict[str, npt.NDArray[np.float64]]]:
+        """K.q then S.V of ``sel`` on PIM; returns (NPU cycles, records, busy per channel, busy
+        spans per phase: rows begin, end, channel in NPU cycles).
         The NPU sends the requests in ``memory.pim.issue_order`` and post-processes them in the
         same order. Records: one per phase (``.logit``, ``.attend``: kind ``pim_phase``, with the
         per-channel busy cycles) and one per request, named by its index in ``sel`` (its first
@@ -359,6 +416,7 @@ class SystemModel:
         start = 0  # NPU cycles
         first: npt.NDArray[np.float64] = np.zeros(len(sel))
         busy = np.zeros(cfg.org.channels)
+        spans: dict[str, npt.NDArray[np.float64]] = {}
         for name, build, vector in (("logit", logit_program, "softmax"),
                                     ("attend", attend_program, "add")):
             progs = [build(cfg, pim, o.kv_len, o.heads, o.head_dim) for o in sel]
@@ -378,6 +436,9 @@ class SystemModel:
                          for o in sel)
             phase_busy = phase.channel_busy * self.ratio
             busy += phase_busy
+            spans[name] = np.array([(b * self.ratio, e * self.ratio, c)
+                                    for c, arr in enumerate(phase.channel_spans)
+                                    for b, e in arr.tolist()], dtype=np.float64).reshape(-1, 3)
             records.append(OpRecord(
                 f".{name}", "pim_phase", "pim", start, end, 0, {},
                 {"compute_cycles": int(post.sum()), "read_bytes": 0.0,
@@ -393,12 +454,13 @@ class SystemModel:
                 {"compute_cycles": 0, "read_bytes": 0.0,
                  "write_bytes": float(2 * o.heads * (o.kv_len + o.head_dim) * o.q_len),
                  "channel": int(channel[i])}))
-        return end, records, busy
+        return end, records, busy, spans
 
     def _npu_attention(self, sel: list[AttentionOp]
-                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64]]:
+                       ) -> tuple[int, list[OpRecord], npt.NDArray[np.float64],
+                                  dict[str, npt.NDArray[np.float64]]]:
         """Attention of ``sel`` on the NPU; returns (cycles, one record per request named by its
-        index in ``sel``, zero PIM busy)."""
+        index in ``sel``, zero PIM busy, no busy spans)."""
         npu = self.arch.npu
         bw = self.bytes_per_cycle()
         kv = np.array([2 * o.kv_len * o.heads * o.head_dim * o.b_bits / 8 for o in sel])
@@ -421,7 +483,7 @@ class SystemModel:
                              "write_bytes": float(2 * o.heads * o.head_dim * o.q_len),
                              "mapping": npu.attention})
                    for i, (o, (s, e)) in enumerate(zip(sel, spans, strict=True))]
-        return cycles, records, np.zeros(self.hbm.org.channels)
+        return cycles, records, np.zeros(self.hbm.org.channels), {}
 
     # -- placement -------------------------------------------------------------------------
     def placement(self, trace: Trace, batch: int, subs: int) -> tuple[IntArray, IntArray]:
@@ -482,27 +544,40 @@ class SystemModel:
             pim_tasks = [t for t in stage if t.pieces[0].part == "B"]
             for t in pim_tasks:
                 self.attention_task(t, channel, member)
-            pim = [t for t in pim_tasks if t.unit == "pim" and t.pim_busy is not None]
-            window = 0 if self.blocked or not pim else max(t.cycles for t in pim)
-            # The NPU stream is interleaved over all channels: it loses bandwidth on the share
-            # of channel-cycles of the window in which a channel runs PIM tiles.
-            busy = sum(float(t.pim_busy.mean()) for t in pim if t.pim_busy is not None)
-            share = loss * min(1.0, busy / window) if window else 0.0
+            beside = self._interference([t for t in pim_tasks if t.unit == "pim"], loss)
             for t in stage:
                 if t.pieces[0].part != "B":
-                    self.npu_task(t, max(rows[t.sub_batch], 1), batch, share, window)
+                    self.npu_task(t, max(rows[t.sub_batch], 1), batch, beside)
         return self._schedule(stages, subs)
 
-    def _stream_loss(self, trace: Trace, subs: int) -> float:
-        """Share of an NPU stream's bandwidth lost while K.q tiles run beside it (dual row
-        buffers, sub-batches pipelined), measured on the event-driven channel."""
-        att = next((op for op in trace.ops if isinstance(op, AttentionOp)), None)
-        if att is None or not self.uses_pim or self.blocked or subs == 1:
-            return 0.0
-        per_row = self.hbm.org.row_bytes // self.pim.elem_bytes
-        heads = max(1, min(att.heads, per_row // att.head_dim))
-        beats = max(-(-att.head_dim // self.pim.lanes), MIN_COMPS)
-        return dual_mode_stream_loss(self.hbm, heads, beats * comp_spacing(self.hbm, self.pim))
+    def _interference(self, pim: list[Task], loss: dict[str, float]) -> Interference | None:
+        """The PIM work of a stage's attention tasks as seen by its NPU task (None without
+        loss: one row buffer, no sub-batches, no PIM)."""
+        parts = [(t.pim_spans[name], value) for t in pim if t.pim_spans
+                 for name, value in loss.items() if value and name in t.pim_spans]
+        if not parts:
+            return None
+        return Interference(np.concatenate([p for p, _ in parts]),
+                            np.concatenate([np.full(len(p), v) for p, v in parts]),
+                            self.hbm.org.channels)
+
+    def _stream_loss(self, trace: Trace, subs: int) -> dict[str, float]:
+        """Per attention phase (``logit``, ``attend``), the share of an NPU stream's bandwidth a
+        channel loses while it runs that phase's PIM operations back to back (dual row buffers,
+        sub-batches pipelined): measured on the event-driven channel with the phase's program
+        (GWRITEs and tiles) of a request of the trace's mean KV length."""
+        att = [op for op in trace.ops if isinstance(op, AttentionOp)]
+        if not att or not self.uses_pim or self.blocked or subs == 1:
+            return {}
+        kv = max(1, round(sum(o.kv_len for o in att) / len(att)))
+        spacing = comp_spacing(self.hbm, self.pim)
+        out = {}
+        for name, build in (("logit", logit_program), ("attend", attend_program)):
+            prog = build(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim)
+            out[name] = program_stream_loss(self.hbm, tuple(
+                PimTile(0, 0, 0, gwrite=True) if op.kind == "gwrite"
+                else PimTile(0, op.heads, max(op.comps, MIN_COMPS) * spacing) for op in prog))
+        return out
 
     def _schedule(self, stages: list[list[Task]], subs: int) -> SystemRun:
         """Run the stage program on the event engine: a stage starts when every task of the
