@@ -91,3 +91,30 @@ def test_page_loads_and_sorts_in_chromium(swept: Path) -> None:
         sorts_and_filters(browser, swept / "index.html", "tokens_per_s", failed=failed)
     finally:
         browser.close()
+
+
+def test_shipped_sweep_pairs_every_baseline_with_neupims() -> None:
+    """Every baseline point of the shipped sweep agrees with some NeuPIMs-style point on every
+    varied field but the system (the PIM fields too, except for naive_pim), so the report's
+    speed-ups are simulated. Negative control: a baseline column whose PIM issue path differs
+    from every NeuPIMs column finds no partner."""
+    from sim.models.npu_pim.sweep_hooks import PIM_COUPLED, SYSTEM
+    from sim.sweep.config import load_sweep
+    from sim.sweep.samplers import raw_points
+
+    points = raw_points(load_sweep(ROOT / "workloads" / "npu_pim.sweep.yaml"))
+
+    def key(p: dict[str, object], skip: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((k, repr(v)) for k, v in p.items() if k not in (SYSTEM, *skip)))
+
+    def unpaired(pts: list[dict[str, object]], baseline: str) -> int:
+        skip = PIM_COUPLED if baseline == "naive_pim" else ()
+        partners = {key(p, skip) for p in pts if p[SYSTEM] == "neupims"}
+        return sum(key(p, skip) not in partners for p in pts if p[SYSTEM] == baseline)
+
+    for baseline in PUBLISHED:
+        assert any(p[SYSTEM] == baseline for p in points), baseline
+        assert unpaired(points, baseline) == 0, baseline
+    field = "arch.memory.pim.issue_queues"
+    moved = [{**p, field: "other"} if p[SYSTEM] == "npu" else p for p in points]
+    assert unpaired(moved, "npu") == sum(p[SYSTEM] == "npu" for p in points)
