@@ -28,17 +28,7 @@ def test_report_shows_our_runs_beside_the_reference(ours: dict[int, object]) -> 
     assert text.count("| 64 |") >= 3 and "steady state" in text and "paper" in text
 
 
-KNOWN_MISSES: dict[int, str] = {}
-"""Index in SIMULATOR_RUNS -> why that run misses the acceptance bounds today."""
-
-
-def _case(index: int) -> object:
-    reason = KNOWN_MISSES.get(index)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(index, marks=marks, id=str(index))
-
-
-@pytest.mark.parametrize("index", [_case(i) for i in range(len(SIMULATOR_RUNS))])
+@pytest.mark.parametrize("index", range(len(SIMULATOR_RUNS)))
 def test_errors_within_the_acceptance_bounds(ours: dict[int, object], index: int) -> None:
     ref = SIMULATOR_RUNS[index]
     run = ours[index]
