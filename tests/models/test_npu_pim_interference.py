@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from sim.hw.dram.pim_channel import PimTile, program_stream_loss
+from sim.hw.dram.pim_commands import PimOp
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.pim import MIN_COMPS, attend_program, comp_spacing, logit_program
-from sim.models.npu_pim.system import Interference, SystemModel
+from sim.models.npu_pim.system import Interference, SystemModel, leading_blocks
 from sim.models.npu_pim.workload import llm_decode
 from sim.spec.yamlio import load_yaml
 from sim.workload.trace import EltwiseOp
@@ -111,3 +112,13 @@ def test_no_interference_without_sub_batches_or_with_one_row_buffer(tmp_path: Pa
     blocked = model(memory={**load_yaml(ROOT / "arch" / "npu_pim_neupims.yaml")
                             .data["memory"], "pim": {"row_buffers": 1}})
     assert blocked._stream_loss(trace, 2) == {}
+
+
+def test_loss_is_measured_on_the_leading_whole_blocks() -> None:
+    g, t = PimOp("gwrite"), PimOp("tile", 1, 8)
+    block = [g, t, t, t]
+    assert leading_blocks(block * 5) == block * 4  # 16 operations: four whole blocks
+    assert leading_blocks(block * 5, 10) == block * 2  # never a partial block
+    long = [g] + [t] * 20
+    assert leading_blocks(long * 3) == long  # at least one block, however long
+    assert leading_blocks(block) == block

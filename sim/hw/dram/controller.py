@@ -325,10 +325,15 @@ class ChannelSim:
         q, req, row = self.bank_q[b], self.req, self.open_row[b]
         if row < 0:
             return (ACT, b, 0) if self._act_ready(b, now) else None
+        waiting: set[int] = set()  # column kinds not ready this cycle (same answer for all)
         for pos, r in enumerate(q):
             if req.row[r] == row:
                 kind = WR if req.write[r] else RD
-                if self._col_ready(kind, b, now) and not (kind == WR and self._depends(q, pos)):
+                if kind in waiting:
+                    continue
+                if not self._col_ready(kind, b, now):
+                    waiting.add(kind)
+                elif not (kind == WR and self._depends(q, pos)):
                     return kind, b, pos
             elif self.earliest[b][PRE] > now:
                 self._later(self.earliest[b][PRE])
@@ -349,11 +354,16 @@ class ChannelSim:
         if row < 0:
             return (ACT, b, 0) if self._act_ready(b, now) else None
         hit = False
+        waiting: set[int] = set()  # column kinds not ready this cycle (same answer for all)
         for pos, r in enumerate(q):
             if req.row[r] == row:
                 hit = True
                 kind = WR if req.write[r] else RD
-                if self._col_ready(kind, b, now) and not (kind == WR and self._depends(q, pos)):
+                if kind in waiting:
+                    continue
+                if not self._col_ready(kind, b, now):
+                    waiting.add(kind)
+                elif not (kind == WR and self._depends(q, pos)):
                     return kind, b, pos
         if hit:
             return None

@@ -39,6 +39,7 @@ from sim.core.ledger import Ledger
 from sim.core.result import OpRecord
 from sim.hw.dram.config import HbmConfig
 from sim.hw.dram.pim_channel import PimTile, program_stream_loss
+from sim.hw.dram.pim_commands import PimOp
 from sim.hw.dram.stream import stream_efficiency, transfer_ledger
 from sim.models.npu_pim.arch import NpuPimArch
 from sim.models.npu_pim.npu import (
@@ -177,6 +178,21 @@ def stage_name(index: int, total: int) -> str:
     if index >= total - 2:
         return "EF"[index - total + 2]
     return "CD"[index % 2]
+
+
+LOSS_SAMPLE_OPS = 16
+"""Operations of a phase program on which its stream loss is measured (whole blocks)."""
+
+
+def leading_blocks(prog: list[PimOp], limit: int = LOSS_SAMPLE_OPS) -> list[PimOp]:
+    """The leading whole blocks of a PIM program, at most ``limit`` operations but at least
+    one block. A phase program repeats one block (a GWRITE and the tiles that use its vector:
+    per row chunk of the query for K.q, per head and token chunk for S.V), so the share of a
+    stream its blocks take is the same on its first blocks as on all of them, and the replay
+    that measures it stays short however many heads the model has."""
+    ends = [i for i, op in enumerate(prog) if op.kind == "gwrite" and i > 0] + [len(prog)]
+    cut = max([e for e in ends if e <= limit], default=ends[0])
+    return prog[:cut]
 
 
 class SystemModel:
@@ -565,7 +581,8 @@ class SystemModel:
         """Per attention phase (``logit``, ``attend``), the share of an NPU stream's bandwidth a
         channel loses while it runs that phase's PIM operations back to back (dual row buffers,
         sub-batches pipelined): measured on the event-driven channel with the phase's program
-        (GWRITEs and tiles) of a request of the trace's mean KV length."""
+        (GWRITEs and tiles) of a request of the trace's mean KV length, its leading blocks
+        (:func:`leading_blocks`)."""
         att = [op for op in trace.ops if isinstance(op, AttentionOp)]
         if not att or not self.uses_pim or self.blocked or subs == 1:
             return {}
@@ -573,7 +590,7 @@ class SystemModel:
         spacing = comp_spacing(self.hbm, self.pim)
         out = {}
         for name, build in (("logit", logit_program), ("attend", attend_program)):
-            prog = build(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim)
+            prog = leading_blocks(build(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim))
             out[name] = program_stream_loss(self.hbm, tuple(
                 PimTile(0, 0, 0, gwrite=True) if op.kind == "gwrite"
                 else PimTile(0, op.heads, max(op.comps, MIN_COMPS) * spacing) for op in prog))
