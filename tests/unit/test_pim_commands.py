@@ -27,44 +27,54 @@ def cmds(run: object, name: str) -> list[int]:
 
 def test_dual_fused_timeline_hand_derived() -> None:
     run = run_program(CFG, pim.design(CFG, DUAL), [PimOp("gwrite"), QK, QK])
-    # GWRITE: ACT of bank 0's normal row at 0, GWRITE tRCDRD = 14 later, copy 96 cycles.
+    # GWRITE: ACT of bank 0's staging row at 0, GWRITE tRCDRD = 14 later, copy 96 cycles; the
+    # PIM queue holds until the copy ends at 110.
     assert cmds(run, "ACT_N") == [0] and cmds(run, "GWRITE") == [14]
     assert gwrite_cycles(CFG) == (1 + 2) * 64 // 2 == 96
-    # Tile 1: no open rows; G_ACTs (bank group outer, rank inner) one per cycle from 15, each
-    # rank's next tFAW = 30 later: 15/16, 45/46, 75/76, 105/106. First beat: max(106 + tRCDRD,
-    # GWRITE 14 + 96 = 110) = 120; heads of 8 beats 2 cycles apart: 120, 136, 152, 168.
+    # Tile 1: no open rows, so its header issues at once (110); G_ACTs (bank group outer, rank
+    # inner) one per cycle from 111, each rank's next tFAW = 30 later.
+    assert cmds(run, "P_HEADER")[0] == 110
     gacts = cmds(run, "G_ACT")
-    assert gacts[:8] == [15, 16, 45, 46, 75, 76, 105, 106]
+    assert gacts[:8] == [111, 112, 141, 142, 171, 172, 201, 202]
+    # First COMPS_READRES tRCDRD after the last G_ACT; heads 8 beats x 2 cycles + a READRES
+    # slot of 2 apart: 216, 234, 252, 270. The last head's result: unit_cycles(8) later.
     heads = cmds(run, "COMPS_READRES")
-    assert heads[:4] == [120, 136, 152, 168]
-    # Last beat 120 + (32 - 1) * 2 = 182; the unit's result 4 tree levels + 2 later: 188.
-    assert run.end[1] == 120 + unit_cycles(32, 16, 2) == 188
-    # Tile 2: 32 precharges from last beat 182 + tRTP, one per cycle; the G_ACTs follow (tRP
-    # after their banks' precharges is met) in the same pattern as tile 1, the last one 91
-    # cycles after the first; first beat tRCDRD = 14 after the last G_ACT.
-    pre = 182 + RTP
+    assert heads[:4] == [216, 234, 252, 270]
+    assert run.end[1] == 270 + unit_cycles(8, 16, 2) == 290
+    # Tile 2: 32 precharges from the last COMPS_READRES's issue + tRTP, one per cycle, the
+    # header, then the G_ACTs in the same pattern, the last 91 cycles after the first.
+    pre = 270 + RTP
     assert cmds(run, "PRE") == list(range(pre, pre + 32))
-    assert gacts[8:] == [pre + 32 + d for d in (0, 1, 30, 31, 60, 61, 90, 91)]
-    assert heads[4] == pre + 32 + 91 + 14 and run.end[2] == heads[4] + 68
-    # Tile period = 62 (beats) + tRTP + 32 (precharges) + 91 (G_ACTs) + 14 (tRCDRD).
-    assert run.end[2] - run.end[1] == 62 + RTP + 32 + 91 + 14
+    assert cmds(run, "P_HEADER")[1] == pre + 32
+    assert gacts[8:] == [pre + 33 + d for d in (0, 1, 30, 31, 60, 61, 90, 91)]
+    assert heads[4] == pre + 33 + 91 + 14
+    # Tile period = 3 x 18 (heads) + tRTP + 32 (precharges) + 1 (header) + 91 + 14 = 197.
+    assert heads[4] - heads[0] == 3 * 18 + RTP + 32 + 1 + 91 + 14 == 197
+    # Controls: heads streamed back to back (16 apart) or precharges tRTP after the last beat
+    # (last head + 7 x 2) would give other cycles.
+    assert heads[1] - heads[0] != 8 * 2 and cmds(run, "PRE")[0] != 270 + 7 * 2 + RTP
 
 
-def test_dual_mode_hides_gwrite_single_mode_serialises_it() -> None:
+def test_gwrite_holds_the_pim_queue_dual_and_single() -> None:
     prog = [PimOp("gwrite"), SV] * 6
     dual = run_program(CFG, pim.design(CFG, DUAL), prog)
     single = run_program(CFG, pim.design(CFG, pim.PimParams(row_buffers=1, refresh=False)), prog)
-    # Dual: the copy runs in bank 0's normal buffer during the next tile's precharges and
-    # G_ACTs: a GWRITE + tile pair takes one tile period (199 + tRTP, see above).
-    period = 62 + RTP + 32 + 91 + 14
-    assert dual.end[-1] - dual.end[-3] == period
-    # Single: bank 0 first closes its PIM row (last beat + tRTP), opens the GWRITE row (tRP),
-    # reads it (tRCDRD, copy 96); only tRTP after the copy can the tile's precharges start:
-    # period + tRP + tRCDRD + 96 + tRTP.
-    pair = single.end[-1] - single.end[-3]
-    assert pair == period + 14 + 14 + 96 + RTP
-    gw = cmds(single, "GWRITE")
-    assert all(g > b for g, b in zip(gw[1:], single.end[1::2], strict=False))
+    # Dual: the staging row stays open, so a GWRITE is one command a column slot (2) after the
+    # tile's COMPS_READRES; the next tile's precharges wait for the copy (96), then header,
+    # G_ACTs, tRCDRD: a GWRITE + S.V tile pair takes 2 + 96 + 32 + 1 + 91 + 14 = 236.
+    assert cmds(dual, "ACT_N") == [0]
+    heads, gw = cmds(dual, "COMPS_READRES"), cmds(dual, "GWRITE")
+    assert all(g == h + 2 for g, h in zip(gw[1:], heads, strict=False))
+    pres = cmds(dual, "PRE")
+    assert pres[0] == gw[1] + 96
+    assert heads[-1] - heads[-2] == 2 + 96 + 32 + 1 + 91 + 14
+    # Control: had the copy overlapped the precharges (no hold) they would start at the last
+    # COMPS_READRES + tRTP.
+    assert pres[0] != heads[0] + RTP
+    # Single: bank 0 closes its PIM row (tRTP), reopens the staging row (tRP), reads it (tRCDRD,
+    # copy 96); the precharges wait tRTP after the copy (bank 0's last column access).
+    sh = cmds(single, "COMPS_READRES")
+    assert sh[-1] - sh[-2] == RTP + 14 + 14 + 96 + RTP + 32 + 1 + 91 + 14
 
 
 def test_unfused_heads_wait_for_their_results() -> None:
@@ -97,6 +107,30 @@ def test_refresh_waits_for_the_deadline_and_blocks_trfc() -> None:
              and c.cycle > first_ref.cycle]
     assert after[0] >= first_ref.cycle + t.tRFC
     assert with_ref.cycles > without.cycles + len(refs) * (t.tRFC - 100)
+
+
+def test_refresh_check_uses_the_controllers_conservative_estimate() -> None:
+    t = CFG.timing
+    # Tile: tRTP per bank's precharge, tFAW per pair of G_ACTs after the first, tRCDRD, a
+    # column slot (2) per header COMP (a power of two, at least 6) and per further head.
+    assert pim.estimate(CFG, DUAL, QK) == 32 * RTP + 30 * 3 + 14 + 2 * 32 + 2 * 3 == 334
+    assert pim.estimate(CFG, DUAL, SV) == 32 * RTP + 30 * 3 + 14 + 2 * 32 == 328
+    assert pim.estimate(CFG, DUAL, PimOp("tile", 1, 20)) == 328  # header: 32 COMPs
+    # GWRITE: the copy (staging row open); one row buffer: close, reopen, copy.
+    assert pim.estimate(CFG, DUAL, PimOp("gwrite")) == 96
+    assert pim.estimate(CFG, SINGLE, PimOp("gwrite")) == RTP + t.tRP + t.tRCDRD + 96
+    prog = [PimOp("gwrite")] + [QK] * 12
+    run = run_program(CFG, pim.design(CFG, pim.PimParams()), prog,
+                      estimate=lambda op: pim.estimate(CFG, pim.PimParams(), op))
+    ref = next(c.cycle for c in run.commands if c.name == "REF")
+    last = max(c.cycle for c in run.commands if c.name == "COMPS_READRES" and c.cycle < ref)
+    # The next tile is checked one cycle after the last COMPS_READRES: 1950 - 1650 = 300 cycles
+    # of slack are not more than its estimate, so it waits for the refresh.
+    slack = t.tREFI // 2 - (last + 1)
+    assert slack == 300 and slack <= pim.estimate(CFG, DUAL, QK)
+    # Control: the tile's real span up to its last result (precharges, header, G_ACTs, tRCDRD,
+    # heads) would have fitted in that slack.
+    assert 32 + 1 + 91 + 14 + 3 * 18 + unit_cycles(8, 16, 2) < slack
 
 
 @pytest.mark.parametrize("seed", range(4))

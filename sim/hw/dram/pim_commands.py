@@ -8,15 +8,23 @@ program order, each at the earliest cycle every constraint allows, at most one c
 cycle on the channel's command bus, and never before the command has arrived from the NPU.
 
 Commands of a tile: a precharge of every bank whose row buffer holds another row (one command
-per bank, tRTP after the last column access of that row, tRAS after its activation), one
-G_ACT per (rank, bank group) (tRP after the group's precharges; a G_ACT activates the group's
-four banks, so it fills the rank's tFAW window: consecutive G_ACTs of a rank are tFAW apart,
-and tRC apart in the same group), then the GEMV beats tRCDRD after the last G_ACT and once the
-global buffer is filled:
+per bank, tRTP after the last column command to that row, tRAS after its activation), the
+tile's header (``P_HEADER``: one command slot, once every row is closed; NeuPIMs simulator,
+``neupims_controller.cc``: the header is a command of its own, issued when all banks are ready
+for it), one G_ACT per (rank, bank group) (tRP after the group's precharges; a G_ACT activates
+the group's four banks, so it fills the rank's tFAW window: consecutive G_ACTs of a rank are
+tFAW apart, and tRC apart in the same group), then the GEMV commands tRCDRD after the last
+G_ACT and once the global buffer is filled:
 
-* fused (``COMPS_READRES``, NeuPIMs): one command per head; the beats of all heads stream back
-  to back ``spacing`` apart through the bank's GEMV unit and the last result appears
-  ``gemv_cycles(heads x beats)`` after the first beat;
+* fused (``COMPS_READRES``, NeuPIMs): one command per head, which streams the head's beats
+  ``spacing`` apart through the bank's GEMV unit and then reads the result; the next head's
+  command follows ``beats x spacing + column_slot`` later (the beats plus the READRES slot;
+  NeuPIMs simulator, ``channel_state.cc``: (max(n, 6) + 1) column slots per COMPS_READRES) and
+  each head's result appears ``gemv_cycles(beats)`` after its first beat (the unit clears its
+  accumulator after every head). For the row-buffer timing a COMPS_READRES is one column
+  command at its issue cycle: the next tile may precharge tRTP after the last one *issues*
+  (NeuPIMs simulator, ``timing.cc``: COMPS_READRES to PIM precharge = tRTP), while its beats
+  still stream;
 * unfused (Newton: n x ``COMP`` + ``READRES``): one command per COMP beat; the head's result
   is read by its READRES once the unit has produced it (``gemv_cycles(max(n, min_beats))``
   after the head's first beat), and the next head's first COMP follows the READRES (the
@@ -24,16 +32,20 @@ global buffer is filled:
 
 A fused head always streams at least ``min_beats`` beats (the adder-tree pipeline fill).
 
-``gwrite``: the global buffer is read from a row in bank 0. With dual row buffers the row is
-opened in bank 0's normal row buffer (ACT, tRCDRD) while the PIM rows stay open, and the copy
-(``gwrite_cycles``) may overlap the next tile's precharges and activations; it waits for the
-previous tile's last beat, which still reads the global buffer. With a single row buffer bank 0
-must first close the PIM row (precharge), so the GWRITE is serialised with the tiles around it.
+``gwrite``: the global buffer is read from the channel's staging row in bank 0 (the NeuPIMs
+NPU addresses every GWRITE to the same row: ``NeuPIMSLogitSoftmax.cc``, ``NeuPIMSAttend.cc``).
+It issues one column slot (``column_slot``) after the previous tile's last GEMV command. With
+dual row buffers the staging row stays open in bank 0's normal row buffer, so only the first
+GWRITE (or the first after a refresh closed it) needs an ACT (tRCDRD); with a single row buffer
+bank 0 must first close its PIM row (precharge) and reopen the staging row. While the copy
+(``gwrite_cycles``) runs, the controller holds its PIM queue: the next operation's first
+command issues no earlier than the copy's end (NeuPIMs simulator,
+``neupims_command_queue.cc``: ``is_gwriting_`` until the GWRITE returns).
 
 Refresh (all-bank, per rank, staggered: rank r is due at (r + 1) x tREFI / ranks + k x tREFI):
-before an operation starts, if its estimated duration would run past a due refresh, the
-controller waits until the refresh is due, precharges that rank's open rows, issues REF and
-keeps the rank's banks closed for tRFC.
+before an operation starts, if its estimated duration reaches a due refresh, the controller
+waits until the refresh is due, precharges that rank's open rows, issues REF and keeps the
+rank's banks closed for tRFC.
 
 The GEMV unit timing ``gemv_cycles(beats)`` is supplied by the caller (the model family's
 RTL-checked bank unit timing).
@@ -48,6 +60,8 @@ from sim.core.errors import SimError
 from sim.hw.dram.config import HbmConfig
 
 GemvCycles = Callable[[int], int]
+STAGING_ROW = 0
+"""Bank 0's row every GWRITE reads (tiles use rows after it)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,12 @@ def readres_spacing(cfg: HbmConfig) -> int:
     return max(cfg.org.burst_cycles, cfg.timing.tCCD_L)
 
 
+def column_slot(cfg: HbmConfig) -> int:
+    """Cycles of one column command slot, max(burst, tCCD_S): the READRES slot of a fused
+    COMPS_READRES and the gap from a tile's last GEMV command to a GWRITE."""
+    return max(cfg.org.burst_cycles, cfg.timing.tCCD_S)
+
+
 class PimChannel:
     """State of one channel while it executes a PIM program (see the module docstring)."""
 
@@ -139,7 +159,8 @@ class PimChannel:
         self.gact_group = [-(1 << 40)] * (org.ranks * org.bankgroups)
         self.rank_ready = [0] * org.ranks  # end of the rank's last tRFC
         self.buffer_ready = 0  # global buffer filled
-        self.buffer_read = -(1 << 40)  # last beat that read the global buffer
+        self.buffer_read = -(1 << 40)  # last GEMV command (reads the global buffer)
+        self.hold = 0  # the PIM queue waits for a GWRITE's copy until this cycle
         self.ref_due = [(r + 1) * t.tREFI // org.ranks for r in range(org.ranks)]
         self.next_row = 0
         self.log: list[Cmd] = []
@@ -168,10 +189,10 @@ class PimChannel:
         if not self.design.refresh or self.estimate is None:
             return
         t = self.t
-        start = max(self.bus, arrival)
+        start = max(self.bus, arrival, self.hold)
         horizon = min(self.estimate(op), t.tREFI // 2)  # an operation never skips a refresh
         for r in range(self.ranks):
-            while self.ref_due[r] < start + horizon:
+            while self.ref_due[r] <= start + horizon:
                 due = self.ref_due[r]
                 pres = [self._precharge(b, due) for b in self._rank_banks(r)
                         if self.open_row[b] >= 0]
@@ -180,7 +201,7 @@ class PimChannel:
                 ref = self._issue(max([due] + [p + t.tRP for p in pres]), "REF", r)
                 self.rank_ready[r] = ref + t.tRFC
                 self.ref_due[r] += t.tREFI
-                start = max(self.bus, arrival)
+                start = max(self.bus, arrival, self.hold)
 
     def _rank_banks(self, r: int) -> range:
         n = self.groups * self.per_group
@@ -195,17 +216,20 @@ class PimChannel:
 
     # -- operations ------------------------------------------------------------------------
     def gwrite(self, arrival: int) -> tuple[int, int]:
-        """Fill the global buffer from a fresh row of bank 0; returns (start, end)."""
+        """Fill the global buffer from bank 0's staging row; returns (start, end)."""
         t = self.t
-        row = self._new_row()
+        arrival = max(arrival, self.hold)
+        row = STAGING_ROW
         gw = gwrite_cycles(self.cfg)
+        if self.design.row_buffers == 2 and self.normal_row == row:
+            start = cyc = self._issue(max(arrival, self.normal_act + t.tRCDRD,
+                                          self.buffer_read + column_slot(self.cfg)), "GWRITE", 0, 0)
+            self.buffer_ready = self.hold = self.normal_col = cyc + gw
+            return start, self.buffer_ready
         if self.design.row_buffers == 2:
-            pre = self._normal_precharge(arrival) if self.normal_row >= 0 else None
             act_ok = max(arrival, self.rank_ready[0],
-                         (pre + t.tRP) if pre is not None else arrival,
                          *(g + t.tFAW for g in self.gact_rank[0][-1:]))
-            act = self._issue(act_ok, "ACT_N", 0, 0)
-            start = pre if pre is not None else act
+            act = start = self._issue(act_ok, "ACT_N", 0, 0)
             self.normal_row, self.normal_act = row, act
         else:
             pre = self._precharge(0, arrival) if self.open_row[0] >= 0 else None
@@ -215,8 +239,9 @@ class PimChannel:
             act = self._issue(act_ok, "ACT", 0, 0)
             start = pre if pre is not None else act
             self.open_row[0], self.act_at[0] = row, act
-        cyc = self._issue(max(act + t.tRCDRD, self.buffer_read + 1), "GWRITE", 0, 0)
-        self.buffer_ready = cyc + gw
+        cyc = self._issue(max(act + t.tRCDRD, self.buffer_read + column_slot(self.cfg)),
+                          "GWRITE", 0, 0)
+        self.buffer_ready = self.hold = cyc + gw
         if self.design.row_buffers == 2:
             self.normal_col = self.buffer_ready
         else:
@@ -226,12 +251,14 @@ class PimChannel:
     def tile(self, op: PimOp, arrival: int) -> tuple[int, int]:
         """One all-bank GEMV tile on a fresh row; returns (start, end of its last result)."""
         t, d = self.t, self.design
+        arrival = max(arrival, self.hold)
         row = self._new_row()
         pre_at: dict[int, int] = {}
         for b in range(len(self.open_row)):
             if self.open_row[b] >= 0:
                 pre_at[b] = self._precharge(b, arrival)
-        start = min(pre_at.values(), default=None)
+        header = self._issue(arrival, "P_HEADER")
+        start = min(pre_at.values(), default=header)
         gacts = []
         for g in range(self.groups):
             for r in range(self.ranks):
@@ -247,17 +274,15 @@ class PimChannel:
                 self.gact_group[r * self.groups + g] = cyc
                 for b in banks:
                     self.open_row[b], self.act_at[b] = row, cyc
-        if start is None:
-            start = min(gacts)
         beats = max(op.comps, d.min_beats)
         first = max(max(gacts) + t.tRCDRD, self.buffer_ready)
         if d.fused:
-            head0 = self._issue(first, "COMPS_READRES")
-            for h in range(1, op.heads):
-                self._issue(head0 + h * beats * d.spacing, "COMPS_READRES")
-            last_beat = head0 + (op.heads * beats - 1) * d.spacing
-            end = head0 + d.gemv_cycles(op.heads * beats)
-            last_col = last_beat
+            head = self._issue(first, "COMPS_READRES")
+            for _ in range(1, op.heads):
+                head = self._issue(head + beats * d.spacing + column_slot(self.cfg),
+                                   "COMPS_READRES")
+            last_beat = last_col = head
+            end = head + d.gemv_cycles(beats)
         else:
             nxt = first
             for _ in range(op.heads):
@@ -276,7 +301,7 @@ class PimChannel:
 
     def _new_row(self) -> int:
         self.next_row += 1
-        return self.next_row
+        return self.next_row + STAGING_ROW
 
 
 def run_program(cfg: HbmConfig, design: PimDesign, program: Sequence[PimOp],

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +36,13 @@ import numpy.typing as npt
 from sim.core.errors import SimError
 from sim.core.shapes import ceil_div
 from sim.hw.dram.config import HbmConfig
-from sim.hw.dram.pim_commands import PimDesign, PimOp, gwrite_cycles, readres_spacing
+from sim.hw.dram.pim_commands import (
+    PimDesign,
+    PimOp,
+    column_slot,
+    gwrite_cycles,
+    readres_spacing,
+)
 from sim.models.npu_pim.arith import unit_cycles
 
 IntArray = npt.NDArray[np.int64]
@@ -135,8 +140,9 @@ class ChannelClock:
     gact: list[int] = field(default_factory=list)  # last G_ACT per (rank, group)
     rank_ready: list[int] = field(default_factory=list)
     buffer_ready: int = 0
-    buffer_read: int = NEG
-    normal_open: bool = False  # dual: bank 0's normal row buffer holds a GWRITE row
+    buffer_read: int = NEG  # last GEMV command (reads the global buffer)
+    hold: int = 0  # the PIM queue waits for a GWRITE's copy until this cycle
+    normal_open: bool = False  # dual: bank 0's normal row buffer holds the staging row
     normal_col: int = NEG
     normal_act: int = NEG
     ref_due: list[int] = field(default_factory=list)
@@ -189,7 +195,7 @@ class ChannelClock:
         t, org = self.cfg.timing, self.cfg.org
         start = max(self.bus, arrival)
         for r in range(org.ranks):
-            while self.ref_due[r] < start + horizon:
+            while self.ref_due[r] <= start + horizon:
                 due = self.ref_due[r]
                 pres = [self._close_group(r * org.bankgroups + g, due)
                         for g in range(org.bankgroups) if self.g_open[r * org.bankgroups + g]]
@@ -203,6 +209,7 @@ class ChannelClock:
     # -- operations --------------------------------------------------------------------------
     def run(self, op: PimOp, arrival: int) -> tuple[int, int]:
         """Execute one operation arriving at ``arrival``; returns its (start, end)."""
+        arrival = max(arrival, self.hold)  # a running GWRITE holds the PIM queue
         if self.pim.refresh:
             self._refresh(min(estimate(self.cfg, self.pim, op), self.cfg.timing.tREFI // 2),
                           arrival)
@@ -220,15 +227,18 @@ class ChannelClock:
     def _gwrite(self, arrival: int) -> tuple[int, int]:
         t = self.cfg.timing
         pre: int | None = None
-        if self.dual and self.normal_open:
-            pre = self._close_normal(arrival)
-        elif not self.dual and self.g_open[0]:  # bank 0 alone: the group's first bank
+        if self.dual and self.normal_open:  # the staging row is open: no ACT
+            gw = self._issue(max(arrival, self.normal_act + t.tRCDRD,
+                                 self.buffer_read + column_slot(self.cfg)))
+            self.buffer_ready = self.hold = self.normal_col = gw + gwrite_cycles(self.cfg)
+            return gw, self.buffer_ready
+        if not self.dual and self.g_open[0]:  # bank 0 alone: the group's first bank
             pre = self._issue(max(arrival, self.g_col[0] + t.tRTP, self.g_act[0] + t.tRAS))
             self.g_open[0] -= 1
         act = self._issue(max(arrival, self.rank_ready[0], self._last_gact(0) + t.tFAW,
                               (pre + t.tRP) if pre is not None else arrival))
-        gw = self._issue(max(act + t.tRCDRD, self.buffer_read + 1))
-        self.buffer_ready = gw + gwrite_cycles(self.cfg)
+        gw = self._issue(max(act + t.tRCDRD, self.buffer_read + column_slot(self.cfg)))
+        self.buffer_ready = self.hold = gw + gwrite_cycles(self.cfg)
         if self.dual:
             self.normal_open, self.normal_act, self.normal_col = True, act, self.buffer_ready
         else:
@@ -247,6 +257,8 @@ class ChannelClock:
                 n = self.g_open[i]
                 pre_end[i] = self._close_group(i, arrival)
                 start = pre_end[i] - n + 1 if start is None else start
+        header = self._issue(arrival)  # P_HEADER, once every row is closed
+        start = header if start is None else start
         last = NEG
         for g in range(groups):
             for r in range(org.ranks):
@@ -256,18 +268,16 @@ class ChannelClock:
                 if r == 0 and self.dual:
                     ok = max(ok, self.normal_act + (t.tRRD_L if g == 0 else t.tRRD_S))
                 cyc = self._issue(ok)
-                start = cyc if start is None else start
                 self.gact[i] = self.g_act[i] = cyc
                 self.g_open[i] = org.banks_per_group
                 last = max(last, cyc)
-        assert start is not None
         beats = max(op.comps, MIN_COMPS)
         spacing = comp_spacing(self.cfg, pim)
         head0 = self._issue(max(last + t.tRCDRD, self.buffer_ready))
-        if pim.fused:
-            self.bus = head0 + (op.heads - 1) * beats * spacing + 1
-            last_col = head0 + (op.heads * beats - 1) * spacing
-            end = head0 + gemv_cycles(self.cfg, pim, op.heads * beats)
+        if pim.fused:  # heads (beats + READRES slot) apart; the row sees each as one command
+            last_col = head0 + (op.heads - 1) * (beats * spacing + column_slot(self.cfg))
+            self.bus = last_col + 1
+            end = last_col + gemv_cycles(self.cfg, pim, beats)
         else:
             rs = readres_spacing(self.cfg)
             per_head = max(gemv_cycles(self.cfg, pim, beats), (op.comps - 1) * spacing + 1)
@@ -281,31 +291,24 @@ class ChannelClock:
 
 
 def estimate(cfg: HbmConfig, pim: PimParams, op: PimOp) -> int:
-    """The controller's estimate of an operation's duration (cycles), for the refresh check:
-    a GWRITE's activation and copy; a tile's precharges, activations and beats."""
+    """The controller's estimate of an operation's duration (cycles), for the refresh check, as
+    the NeuPIMs simulator's controller makes it (``channel_state.cc``,
+    ``EstimatePIMOperationLatency``), with every PIM row open (the steady state):
+
+    * GWRITE: the copy; with a single row buffer also closing bank 0's PIM row (tRTP, tRP) and
+      opening the staging row (tRCDRD). With dual buffers the staging row is open.
+    * tile: tRTP per bank to precharge, tFAW per pair of G_ACTs after the first pair, tRCDRD,
+      one column slot per COMP of the tile's header and a READRES slot per further head. The
+      header carries the COMP count as a power of two (rounded up, as the S.V tiles' is)."""
     t, org = cfg.timing, cfg.org
     if op.kind == "gwrite":
-        return t.tRP + t.tRCDRD + gwrite_cycles(cfg)
-    beats = max(op.comps, MIN_COMPS)
-    if pim.fused:
-        compute = gemv_cycles(cfg, pim, op.heads * beats)
-    else:
-        compute = op.heads * (gemv_cycles(cfg, pim, beats) + readres_spacing(cfg))
-    return (org.banks_per_channel + gact_span(cfg) + t.tRCDRD + compute)
-
-
-@lru_cache(maxsize=64)
-def gact_span(cfg: HbmConfig) -> int:
-    """Cycles from a tile's first G_ACT to its last: one per (bank group, rank), ranks
-    interleaved, tFAW apart within a rank, one command per cycle."""
-    t, org = cfg.timing, cfg.org
-    last = [NEG] * org.ranks
-    cyc = -1
-    for _g in range(org.bankgroups):
-        for r in range(org.ranks):
-            cyc = max(cyc + 1, last[r] + t.tFAW, 0)
-            last[r] = cyc
-    return cyc
+        reopen = 0 if pim.row_buffers == 2 else t.tRTP + t.tRP + t.tRCDRD
+        return reopen + gwrite_cycles(cfg)
+    pairs = org.ranks * org.bankgroups // 2
+    header_comps = 1 << (op.heads * op.comps - 1).bit_length()
+    return (org.banks_per_channel * t.tRTP + t.tFAW * (pairs - 1) + t.tRCDRD
+            + column_slot(cfg) * max(header_comps, MIN_COMPS)
+            + readres_spacing(cfg) * (op.heads - 1))
 
 
 # -- schedule of a sub-batch's attention -----------------------------------------------------
