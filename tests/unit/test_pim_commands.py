@@ -4,6 +4,8 @@ bank unit timing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ from sim.models.npu_pim.arith import unit_cycles
 
 CFG = make_config()
 RTP = CFG.timing.tRTP  # 5: the NeuPIMs simulator's config reader default
-DUAL = pim.PimParams(refresh=False)
+DUAL = pim.PimParams(refresh=False, release_at_issue=True)  # the simulator's rule (timing.cc)
 SINGLE = pim.PimParams(row_buffers=1, fused=False, refresh=False)
 QK = PimOp("tile", 4, 8)  # K.q tile of GPT-3 7B: 4 heads x 128 / 16 lanes
 SV = PimOp("tile", 1, 32)  # S.V tile: one head, 512 tokens / 16 lanes
@@ -58,7 +60,7 @@ def test_dual_fused_timeline_hand_derived() -> None:
 def test_gwrite_holds_the_pim_queue_dual_and_single() -> None:
     prog = [PimOp("gwrite"), SV] * 6
     dual = run_program(CFG, pim.design(CFG, DUAL), prog)
-    single = run_program(CFG, pim.design(CFG, pim.PimParams(row_buffers=1, refresh=False)), prog)
+    single = run_program(CFG, pim.design(CFG, replace(DUAL, row_buffers=1)), prog)
     # Dual: the staging row stays open, so a GWRITE is one command a column slot (2) after the
     # tile's COMPS_READRES; the next tile's precharges wait for the copy (96), then header,
     # G_ACTs, tRCDRD: a GWRITE + S.V tile pair takes 2 + 96 + 32 + 1 + 91 + 14 = 236.
@@ -75,6 +77,23 @@ def test_gwrite_holds_the_pim_queue_dual_and_single() -> None:
     # copy 96); the precharges wait tRTP after the copy (bank 0's last column access).
     sh = cmds(single, "COMPS_READRES")
     assert sh[-1] - sh[-2] == RTP + 14 + 14 + 96 + RTP + 32 + 1 + 91 + 14
+
+
+def test_fused_heads_release_the_row_after_their_last_beat_by_default() -> None:
+    """Physical rule (default): the next tile's precharges wait tRTP after the last head's last
+    beat has read the row, and a GWRITE a column slot after that beat. The simulator's rule
+    (negative control) counts both from the COMPS_READRES issue, 7 beats x 2 cycles earlier."""
+    prog = [PimOp("gwrite"), QK, PimOp("gwrite"), QK, QK]  # the first GWRITE opens the staging row
+    starts = {}
+    for at_issue in (False, True):
+        run = run_program(CFG, pim.design(CFG, replace(DUAL, release_at_issue=at_issue)), prog)
+        heads, pres, gws = cmds(run, "COMPS_READRES"), cmds(run, "PRE"), cmds(run, "GWRITE")
+        release = heads[-1] if at_issue else heads[-1] + 7 * 2
+        last_of_second = heads[7] + (0 if at_issue else 7 * 2)
+        assert pres[-32] == last_of_second + RTP  # the fourth tile's first precharge
+        assert gws[1] == heads[3] + (0 if at_issue else 7 * 2) + 2
+        starts[at_issue] = release
+    assert starts[False] - starts[True] > 7 * 2
 
 
 def test_unfused_heads_wait_for_their_results() -> None:
@@ -120,8 +139,9 @@ def test_refresh_check_uses_the_controllers_conservative_estimate() -> None:
     assert pim.estimate(CFG, DUAL, PimOp("gwrite")) == 96
     assert pim.estimate(CFG, SINGLE, PimOp("gwrite")) == RTP + t.tRP + t.tRCDRD + 96
     prog = [PimOp("gwrite")] + [QK] * 12
-    run = run_program(CFG, pim.design(CFG, pim.PimParams()), prog,
-                      estimate=lambda op: pim.estimate(CFG, pim.PimParams(), op))
+    params = replace(DUAL, refresh=True)
+    run = run_program(CFG, pim.design(CFG, params), prog,
+                      estimate=lambda op: pim.estimate(CFG, params, op))
     ref = next(c.cycle for c in run.commands if c.name == "REF")
     last = max(c.cycle for c in run.commands if c.name == "COMPS_READRES" and c.cycle < ref)
     # The next tile is checked one cycle after the last COMPS_READRES: 1950 - 1650 = 300 cycles
@@ -139,7 +159,8 @@ def test_closed_form_matches_command_model_on_random_programs(seed: int) -> None
     for _ in range(40):
         params = pim.PimParams(lanes=int(rng.choice([8, 16, 32])), fused=bool(rng.integers(2)),
                                row_buffers=int(rng.integers(1, 3)),
-                               refresh=bool(rng.integers(2)))
+                               refresh=bool(rng.integers(2)),
+                               release_at_issue=bool(rng.integers(2)))
         prog = [PimOp("gwrite") if rng.random() < 0.25 else
                 PimOp("tile", int(rng.integers(1, 6)), int(rng.integers(1, 40)))
                 for _ in range(int(rng.integers(1, 50)))]

@@ -91,6 +91,10 @@ class PimDesign:
     min_beats: int
     gemv_cycles: GemvCycles
     refresh: bool = True
+    release_at_issue: bool = False
+    """Fused: a COMPS_READRES releases its row (tRTP to the next precharge) and the global
+    buffer (to the next GWRITE) when it issues, as the NeuPIMs simulator's timing table has it,
+    instead of after its last beat has read them."""
 
     def __post_init__(self) -> None:
         if self.row_buffers not in (1, 2):
@@ -281,7 +285,7 @@ class PimChannel:
             for _ in range(1, op.heads):
                 head = self._issue(head + beats * d.spacing + column_slot(self.cfg),
                                    "COMPS_READRES")
-            last_beat = last_col = head
+            last_beat = last_col = head if d.release_at_issue else head + (beats - 1) * d.spacing
             end = head + d.gemv_cycles(beats)
         else:
             nxt = first

@@ -74,6 +74,11 @@ class PimSpec(StrictModel):
     ``request`` = batch order; ``channel`` = every request of channel 0 first, then channel 1's,
     ... (batch order within a channel), as the NeuPIMs simulator batches its requests
     (``Scheduler::group_sub_batches`` appends each channel's request queue in turn)."""
+    fused_release: Literal["last_beat", "issue"] = "last_beat"
+    """When a fused COMPS_READRES lets go of its row and the global buffer: ``last_beat`` (the
+    next tile's precharge waits tRTP after the head's last beat has read the row, the next
+    GWRITE a column slot after it) or ``issue`` (both count from the command's issue, while its
+    beats still stream: the NeuPIMs simulator's timing table, ``timing.cc``)."""
     issue_queues: Literal["shared", "per_channel"] = "shared"
     """``shared``: one in-order queue hands ``commands_per_cycle`` instructions per NPU cycle to
     all channels together. ``per_channel``: the NPU moves a whole PIM tile's instructions at once

@@ -61,6 +61,9 @@ class PimParams:
     """NeuPIMs' fused COMPS_READRES (one command per head) instead of n COMP + READRES."""
     row_buffers: int = 2
     refresh: bool = True
+    release_at_issue: bool = False
+    """Fused heads release the row and the global buffer at their command, not their last beat
+    (:class:`sim.hw.dram.pim_commands.PimDesign`)."""
 
 
 def comp_spacing(cfg: HbmConfig, pim: PimParams) -> int:
@@ -78,7 +81,8 @@ def gemv_cycles(cfg: HbmConfig, pim: PimParams, beats: int) -> int:
 def design(cfg: HbmConfig, pim: PimParams) -> PimDesign:
     """The command-level model's view of this PIM configuration."""
     return PimDesign(pim.row_buffers, pim.fused, comp_spacing(cfg, pim), MIN_COMPS,
-                     lambda beats: gemv_cycles(cfg, pim, beats), pim.refresh)
+                     lambda beats: gemv_cycles(cfg, pim, beats), pim.refresh,
+                     pim.release_at_issue)
 
 
 # -- programs --------------------------------------------------------------------------------
@@ -274,10 +278,11 @@ class ChannelClock:
         beats = max(op.comps, MIN_COMPS)
         spacing = comp_spacing(self.cfg, pim)
         head0 = self._issue(max(last + t.tRCDRD, self.buffer_ready))
-        if pim.fused:  # heads (beats + READRES slot) apart; the row sees each as one command
-            last_col = head0 + (op.heads - 1) * (beats * spacing + column_slot(self.cfg))
-            self.bus = last_col + 1
-            end = last_col + gemv_cycles(self.cfg, pim, beats)
+        if pim.fused:  # heads (beats + READRES slot) apart
+            last_cmd = head0 + (op.heads - 1) * (beats * spacing + column_slot(self.cfg))
+            self.bus = last_cmd + 1
+            end = last_cmd + gemv_cycles(self.cfg, pim, beats)
+            last_col = last_cmd if pim.release_at_issue else last_cmd + (beats - 1) * spacing
         else:
             rs = readres_spacing(self.cfg)
             per_head = max(gemv_cycles(self.cfg, pim, beats), (op.comps - 1) * spacing + 1)

@@ -203,7 +203,8 @@ class SystemModel:
         self.hbm: HbmConfig = arch.hbm_config()
         mem = arch.memory.pim
         self.pim = PimParams(lanes=mem.lanes, fused=mem.fused_comps_readres,
-                             row_buffers=mem.row_buffers, refresh=mem.refresh)
+                             row_buffers=mem.row_buffers, refresh=mem.refresh,
+                             release_at_issue=mem.fused_release == "issue")
         self.ratio = arch.npu.freq_mhz / self.hbm.org.freq_mhz  # NPU cycles per HBM cycle
         self.ledger = Ledger()
         self.counts: dict[str, float] = {"pim_commands": 0.0, "dram_requests": 0.0,

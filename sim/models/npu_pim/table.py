@@ -37,6 +37,7 @@ def system_arch(system: str, base: dict[str, object], timing: str) -> NpuPimArch
     npu = {**dict(base.get("npu", {})), "timing": timing}  # type: ignore[call-overload]
     pim = {"row_buffers": 1 if system == "naive_pim" else 2,
            "fused_comps_readres": system == "neupims",
+           "fused_release": "issue",
            "channel_mapping": "clb" if system == "neupims" else "rr",
            "issue_order": "channel",
            "issue_queues": "per_channel" if system == "neupims" else "shared"}
