@@ -9,8 +9,7 @@ and part E after it.
 Without sub-batching the parts run one after another (cycles per layer = A + B + E). NeuPIMs
 with sub-batching splits the batch into two halves (per channel, the first and second half of its
 requests) and runs a two-unit pipeline of stages: in every stage one sub-batch's NPU work (E of
-a layer merged with
-A of the next) runs beside the other sub-batch's attention on PIM, and the stage ends when both
+a layer merged with A of the next) runs beside the other sub-batch's attention on PIM, and the stage ends when both
 are done (2 x layers + 2 stages, A..F for two layers). With dual row buffers the NPU's HBM
 streams lose bandwidth to concurrent PIM work: per attention phase, the share a busy channel
 loses is measured on the event-driven channel with that phase's program
