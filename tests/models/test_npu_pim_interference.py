@@ -13,7 +13,7 @@ import pytest
 from sim.hw.dram.pim_channel import PimTile, program_stream_loss
 from sim.hw.dram.pim_commands import PimOp
 from sim.models.npu_pim.arch import NpuPimArch
-from sim.models.npu_pim.pim import MIN_COMPS, attend_program, comp_spacing, logit_program
+from sim.models.npu_pim.pim import attend_program, design, logit_program
 from sim.models.npu_pim.system import Interference, SystemModel, leading_blocks
 from sim.models.npu_pim.workload import llm_decode
 from sim.spec.yamlio import load_yaml
@@ -96,14 +96,14 @@ def test_each_phase_has_its_own_loss_measured_on_its_program(tmp_path: Path) -> 
     trace = llm_decode("gpt3-7b", 8, requests(tmp_path), tp=32, layers=1)
     loss = m._stream_loss(trace, 2)
     assert set(loss) == {"logit", "attend"} and loss["logit"] != loss["attend"]
-    spacing = comp_spacing(m.hbm, m.pim)
+    spec = design(m.hbm, m.pim)
     for name, build in (("logit", logit_program), ("attend", attend_program)):
-        tiles = tuple(PimTile(0, op.heads, max(op.comps, MIN_COMPS) * spacing)
+        tiles = tuple(PimTile.of(op, spec)
                       for op in build(m.hbm, m.pim, 300, 1, 128) if op.kind == "tile")
         assert len(tiles) == {"logit": 10, "attend": 4}[name]
         # Negative control: the same tiles without the GWRITE lose more (during a GWRITE the
         # stream keeps every bank but one).
-        assert 0 < loss[name] < program_stream_loss(m.hbm, tiles)
+        assert 0 < loss[name] < program_stream_loss(m.hbm, tiles, m.pim.release_at_issue)
 
 
 def test_no_interference_without_sub_batches_or_with_one_row_buffer(tmp_path: Path) -> None:

@@ -6,16 +6,16 @@ QKV), **B** = the attention (one op per request), **E** = the NPU ops after it (
 residuals, layernorm, FFN). Ops without a layer prefix form part A before the first attention
 and part E after it.
 
-Without sub-batching the parts run one after another (cycles per layer = A + B + E). NeuPIMs
-with sub-batching splits the batch into two halves (per channel, the first and second half of its
-requests) and runs a two-unit pipeline of stages: in every stage one sub-batch's NPU work (E of
-a layer merged with A of the next) runs beside the other sub-batch's attention on PIM, and the stage ends when both
-are done (2 x layers + 2 stages, A..F for two layers). With dual row buffers the NPU's HBM
-streams lose bandwidth to concurrent PIM work: per attention phase, the share a busy channel
-loses is measured on the event-driven channel with that phase's program
-(:func:`sim.hw.dram.pim_channel.program_stream_loss`), and each NPU op advances at the pace of
-the channel that loses most over the op's span (:class:`Interference`); with one row buffer NPU
-and PIM work of a stage cannot overlap at all.
+Without sub-batching the parts run one after another (cycles per layer = A + B + E). NeuPIMs with
+sub-batching splits the batch into two halves (per channel, the first and second half of its
+requests) and runs a two-unit pipeline of stages: in every stage one sub-batch's NPU work (E of a
+layer merged with A of the next) runs beside the other sub-batch's attention on PIM, and the stage
+ends when both are done (2 x layers + 2 stages, A..F for two layers). With dual row buffers the
+NPU's HBM streams lose bandwidth to concurrent PIM work: per attention phase, the share a busy
+channel loses is measured on the event-driven channel with that phase's program
+(:func:`sim.hw.dram.pim_channel.program_stream_loss`), and each NPU op advances at the pace of the
+channel that loses most over the op's span (:class:`Interference`); with one row buffer NPU and PIM
+work of a stage cannot overlap at all.
 
 Attention: on PIM (:mod:`sim.models.npu_pim.pim`), K.q then S.V, each phase ending when the last
 request's results are back and softmaxed (NPU vector unit, in request order); on the NPU
@@ -52,11 +52,10 @@ from sim.models.npu_pim.npu import (
     vector_ops,
 )
 from sim.models.npu_pim.pim import (
-    MIN_COMPS,
     PimParams,
     assign_channels,
     attend_program,
-    comp_spacing,
+    design,
     issue_order,
     logit_program,
     new_clocks,
@@ -588,13 +587,12 @@ class SystemModel:
         if not att or not self.uses_pim or self.blocked or subs == 1:
             return {}
         kv = max(1, round(sum(o.kv_len for o in att) / len(att)))
-        spacing = comp_spacing(self.hbm, self.pim)
+        spec = design(self.hbm, self.pim)
         out = {}
         for name, build in (("logit", logit_program), ("attend", attend_program)):
             prog = leading_blocks(build(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim))
-            out[name] = program_stream_loss(self.hbm, tuple(
-                PimTile(0, 0, 0, gwrite=True) if op.kind == "gwrite"
-                else PimTile(0, op.heads, max(op.comps, MIN_COMPS) * spacing) for op in prog))
+            out[name] = program_stream_loss(self.hbm, tuple(PimTile.of(op, spec) for op in prog),
+                                            self.pim.release_at_issue)
         return out
 
     def _schedule(self, stages: list[list[Task]], subs: int) -> SystemRun:
