@@ -431,13 +431,15 @@ def replay_with_pim(cfg: HbmConfig, cycles: npt.ArrayLike, addresses: npt.ArrayL
 
 @lru_cache(maxsize=32)
 def program_stream_loss(cfg: HbmConfig, ops: tuple[PimTile, ...],
-                        release_at_issue: bool = False) -> float:
+                        release_at_issue: bool = False, warmup: int = 0) -> float:
     """Fraction of a sequential normal read stream's bandwidth lost while the PIM operations
     ``ops`` (tiles and GWRITEs, in order) run back to back in dual-row-buffer mode (measured on
     :class:`PimChannelSim`; 0..1).
 
     Both runs replay the same stream of one channel; the loss compares the requests completed
-    by the time the last operation ends, with and without the operations.
+    after the first ``warmup`` operations have ended and by the time the last one ends, with and
+    without the operations (the stream and the PIM work start in step, so the first operations
+    show a start-up transient rather than the steady share).
     """
     org, t = cfg.org, cfg.timing
     # Upper bound of one tile: a precharge per bank, the header, one G_ACT per (rank, bank
@@ -460,8 +462,9 @@ def program_stream_loss(cfg: HbmConfig, ops: tuple[PimTile, ...],
     mixed = replay_with_pim(cfg, zeros, ch0, reads, list(ops), 2,
                             release_at_issue=release_at_issue)
     horizon = max(mixed.tile_end)
-    done_base = int((base.done <= horizon).sum())
-    done_mixed = int((mixed.done <= horizon).sum())
+    start = max(mixed.tile_end[:warmup], default=-1)
+    done_base = int(((base.done > start) & (base.done <= horizon)).sum())
+    done_mixed = int(((mixed.done > start) & (mixed.done <= horizon)).sum())
     return max(0.0, 1.0 - done_mixed / done_base) if done_base else 0.0
 
 

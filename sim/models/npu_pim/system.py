@@ -582,7 +582,7 @@ class SystemModel:
         channel loses while it runs that phase's PIM operations back to back (dual row buffers,
         sub-batches pipelined): measured on the event-driven channel with the phase's program
         (GWRITEs and tiles) of a request of the trace's mean KV length, its leading blocks
-        (:func:`leading_blocks`)."""
+        (:func:`leading_blocks`) run twice, the loss taken over the second run (steady state)."""
         att = [op for op in trace.ops if isinstance(op, AttentionOp)]
         if not att or not self.uses_pim or self.blocked or subs == 1:
             return {}
@@ -591,8 +591,9 @@ class SystemModel:
         out = {}
         for name, build in (("logit", logit_program), ("attend", attend_program)):
             prog = leading_blocks(build(self.hbm, self.pim, kv, att[0].heads, att[0].head_dim))
-            out[name] = program_stream_loss(self.hbm, tuple(PimTile.of(op, spec) for op in prog),
-                                            self.pim.release_at_issue)
+            tiles = tuple(PimTile.of(op, spec) for op in prog)
+            out[name] = program_stream_loss(self.hbm, tiles * 2, self.pim.release_at_issue,
+                                            warmup=len(tiles))
         return out
 
     def _schedule(self, stages: list[list[Task]], subs: int) -> SystemRun:
