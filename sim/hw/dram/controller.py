@@ -325,22 +325,31 @@ class ChannelSim:
         q, req, row = self.bank_q[b], self.req, self.open_row[b]
         if row < 0:
             return (ACT, b, 0) if self._act_ready(b, now) else None
-        waiting: set[int] = set()  # column kinds not ready this cycle (same answer for all)
+        waiting: set[int] = set()
         for pos, r in enumerate(q):
             if req.row[r] == row:
-                kind = WR if req.write[r] else RD
-                if kind in waiting:
-                    continue
-                if not self._col_ready(kind, b, now):
-                    waiting.add(kind)
-                elif not (kind == WR and self._depends(q, pos)):
-                    return kind, b, pos
+                found = self._hit_ready(q, pos, b, now, waiting)
+                if found is not None:
+                    return found
             elif self.earliest[b][PRE] > now:
                 self._later(self.earliest[b][PRE])
             elif pos == 0 and (self.hits[b] >= self.ctrl.row_hit_cap
                                or all(req.row[x] != row for x in q)):
                 return PRE, b, 0
         return None
+
+    def _hit_ready(self, q: list[int], pos: int, b: int, now: int,
+                   waiting: set[int]) -> Pick | None:
+        """The row hit at ``pos`` of bank queue ``b`` if it may issue now. ``waiting`` collects
+        the column kinds found not ready this cycle: the answer is the same for every queued
+        hit of that kind, so they are not checked again."""
+        kind = WR if self.req.write[q[pos]] else RD
+        if kind in waiting:
+            return None
+        if not self._col_ready(kind, b, now):
+            waiting.add(kind)
+            return None
+        return None if kind == WR and self._depends(q, pos) else (kind, b, pos)
 
     def _depends(self, q: list[int], pos: int) -> bool:
         """Whether the WRITE at ``pos`` must wait for an older READ to the same column."""
@@ -354,17 +363,13 @@ class ChannelSim:
         if row < 0:
             return (ACT, b, 0) if self._act_ready(b, now) else None
         hit = False
-        waiting: set[int] = set()  # column kinds not ready this cycle (same answer for all)
+        waiting: set[int] = set()
         for pos, r in enumerate(q):
             if req.row[r] == row:
                 hit = True
-                kind = WR if req.write[r] else RD
-                if kind in waiting:
-                    continue
-                if not self._col_ready(kind, b, now):
-                    waiting.add(kind)
-                elif not (kind == WR and self._depends(q, pos)):
-                    return kind, b, pos
+                found = self._hit_ready(q, pos, b, now, waiting)
+                if found is not None:
+                    return found
         if hit:
             return None
         if self.earliest[b][PRE] > now:

@@ -150,11 +150,9 @@ class ChannelClock:
     normal_col: int = NEG
     normal_act: int = NEG
     ref_due: list[int] = field(default_factory=list)
-    busy: int = 0
-    """Cycles in which the channel has PIM work (the union of its operations' spans)."""
-    busy_end: int = 0
     spans: list[tuple[int, int]] = field(default_factory=list)
-    """That union as (begin, end) cycle pairs, in time order, touching operations merged."""
+    """Cycles in which the channel has PIM work: the union of its operations' spans as (begin,
+    end) pairs, in time order, touching operations merged."""
 
     def __post_init__(self) -> None:
         org = self.cfg.org
@@ -170,6 +168,11 @@ class ChannelClock:
     def dual(self) -> bool:
         """Dual row buffers (a normal buffer beside the PIM buffer in every bank)."""
         return self.pim.row_buffers == 2
+
+    @property
+    def busy_end(self) -> int:
+        """End of the channel's last PIM work (0 before any)."""
+        return self.spans[-1][1] if self.spans else 0
 
     def _issue(self, earliest: int, n: int = 1) -> int:
         """Issue ``n`` commands back to back from ``earliest``; returns the first's cycle."""
@@ -220,12 +223,10 @@ class ChannelClock:
         begin = max(self.bus, arrival, self.busy_end)  # overlapping operations count once
         start, end = self._gwrite(arrival) if op.kind == "gwrite" else self._tile(op, arrival)
         if end > begin:
-            self.busy += end - begin
             if self.spans and self.spans[-1][1] == begin:
                 self.spans[-1] = (self.spans[-1][0], end)
             else:
                 self.spans.append((begin, end))
-        self.busy_end = max(self.busy_end, end)
         return start, end
 
     def _gwrite(self, arrival: int) -> tuple[int, int]:
@@ -358,7 +359,6 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
     per_cmd = 1.0 / (commands_per_cycle * ratio)  # HBM cycles per NPU instruction
     starts = np.zeros(len(programs), dtype=np.int64)
     ends = np.zeros(len(programs), dtype=np.int64)
-    busy0 = np.array([c.busy for c in clocks], dtype=np.int64)
     marks = [(len(c.spans), c.busy_end) for c in clocks]
     counts = {"gwrite": 0.0, "tile": 0.0, "commands": 0.0, "heads": 0.0, "beats": 0.0}
     for i, prog in enumerate(programs):
@@ -380,8 +380,8 @@ def run_phase(cfg: HbmConfig, pim: PimParams, programs: Sequence[list[PimOp]],
                 counts["beats"] += op.heads * op.comps
         starts[i] = start if first is None else first
         ends[i] = end + t.CL + cfg.org.burst_cycles  # the last result crosses the data bus
-    busy = np.array([c.busy for c in clocks], dtype=np.int64) - busy0
     spans = [phase_spans(c, k, end) for c, (k, end) in zip(clocks, marks, strict=True)]
+    busy = np.array([int((s[:, 1] - s[:, 0]).sum()) for s in spans], dtype=np.int64)
     return PhaseRun(starts, ends, busy, spans, int(counts["commands"]), float(issue.max()),
                     counts)
 
